@@ -1,0 +1,278 @@
+//! `daihuo`: the one binary. `serve` runs a node, `migrate` brings a database up to date,
+//! `import` loads a CSV catalogue feed, `user` makes accounts, `openapi` prints the API
+//! document and `bench` runs the benchmarks.
+
+mod bench;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use daihuo_domain::account::Role;
+use daihuo_service::{Actor, Credential, ServiceConfig, Services};
+use daihuo_store::Store;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "daihuo", version, about = "Open-source live-commerce engine")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the HTTP API (migrates the database first).
+    Serve(ServeArgs),
+    /// Bring the database schema up to date and exit.
+    Migrate(StoreArgs),
+    /// Import a CSV catalogue feed for a supplier.
+    Import(ImportArgs),
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Print the OpenAPI document.
+    Openapi,
+    /// Run a benchmark; prints progress on stderr and one JSON line on stdout.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
+}
+
+/// Where the data lives.
+#[derive(Args, Clone, Debug)]
+pub struct StoreArgs {
+    /// Data directory of the embedded SQLite store.
+    #[arg(long, env = "DAIHUO_DATA_DIR", default_value = "./daihuo-data")]
+    pub data_dir: PathBuf,
+    /// Use this PostgreSQL database instead of the embedded store (postgres://…).
+    #[arg(long, env = "DAIHUO_DATABASE_URL")]
+    pub database_url: Option<String>,
+}
+
+impl StoreArgs {
+    /// Opens and migrates the store.
+    pub async fn open(&self) -> anyhow::Result<Store> {
+        let store = match &self.database_url {
+            Some(url) => Store::connect(url).await.context("connect to the database")?,
+            None => Store::open_sqlite(&self.data_dir)
+                .await
+                .with_context(|| format!("open the data directory {}", self.data_dir.display()))?,
+        };
+        store.migrate().await.context("migrate the database")?;
+        Ok(store)
+    }
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// Address to listen on.
+    #[arg(long, env = "DAIHUO_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+}
+
+#[derive(Args)]
+struct ImportArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// Name of the supplier organisation the feed belongs to.
+    #[arg(long)]
+    supplier: String,
+    /// The CSV feed.
+    file: PathBuf,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account (operators are only made here).
+    Create {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Login name.
+        #[arg(long)]
+        username: String,
+        /// Password (or set DAIHUO_PASSWORD).
+        #[arg(long, env = "DAIHUO_PASSWORD")]
+        password: String,
+        /// viewer, anchor or operator.
+        #[arg(long)]
+        role: String,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .json()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .init();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("start the async runtime")?;
+    runtime.block_on(async move {
+        match cli.command {
+            Command::Serve(args) => serve(args).await,
+            Command::Migrate(args) => {
+                args.open().await?;
+                eprintln!("database is up to date");
+                Ok(())
+            }
+            Command::Import(args) => import(args).await,
+            Command::User(UserCommand::Create {
+                store,
+                username,
+                password,
+                role,
+            }) => {
+                let role = Role::from_db(&role)
+                    .filter(|r| *r != Role::SupplierStaff)
+                    .context("role must be viewer, anchor or operator (supplier staff are made by an operator)")?;
+                let services = Services::new(store.open().await?, ServiceConfig::default());
+                let user = services
+                    .create_user(&username, &password, &username, role, None)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e} ({})", e.code()))?;
+                println!("{}", serde_json::to_string(&user)?);
+                Ok(())
+            }
+            Command::Openapi => {
+                println!("{}", serde_json::to_string_pretty(&daihuo_http::openapi())?);
+                Ok(())
+            }
+            Command::Bench(command) => bench::run(command).await,
+        }
+    })
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let store = args.store.open().await?;
+    let services = Services::new(store, ServiceConfig::default());
+    ensure_first_operator(&services, &args.store).await?;
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("listen on {}", args.listen))?;
+    let address = listener.local_addr()?;
+    tracing::info!(%address, "daihuo serving");
+    eprintln!("daihuo is serving on http://{address} (API document: http://{address}/api/openapi.json)");
+    let state = daihuo_http::AppState {
+        services,
+        metrics: daihuo_http::metrics_handle(),
+    };
+    daihuo_http::run(listener, state, shutdown_signal()).await?;
+    Ok(())
+}
+
+/// On a database with no operator, makes `admin` with a random password and says where it is,
+/// so that a fresh install can be administered without a separate step.
+async fn ensure_first_operator(services: &Services, store: &StoreArgs) -> anyhow::Result<()> {
+    let operators =
+        daihuo_store::count_users_with_role(services.store.pool(), Role::Operator).await?;
+    if operators > 0 {
+        return Ok(());
+    }
+    let password = {
+        use rand::Rng;
+        let mut rng = rand::thread_rng();
+        (0..20)
+            .map(|_| char::from(rng.sample(rand::distributions::Alphanumeric)))
+            .collect::<String>()
+    };
+    match services
+        .create_user("admin", &password, "Platform operator", Role::Operator, None)
+        .await
+    {
+        Ok(_) => {}
+        // Another node made it first.
+        Err(e) if e.code() == "username_taken" => return Ok(()),
+        Err(e) => anyhow::bail!("create the first operator: {e}"),
+    }
+    if store.database_url.is_none() {
+        let path = store.data_dir.join("initial-admin-password");
+        std::fs::write(&path, format!("{password}\n")).context("write the initial password")?;
+        eprintln!(
+            "created operator 'admin'; its password is in {}",
+            path.display()
+        );
+    } else {
+        eprintln!("created operator 'admin' with password {password}");
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
+
+/// The actor a trusted command-line import acts as: the supplier's first staff member.
+pub async fn supplier_actor(services: &Services, supplier: &str) -> anyhow::Result<Actor> {
+    let row = sqlx_free_supplier_staff(services, supplier).await?;
+    Ok(Actor {
+        user_id: row.0,
+        role: Role::SupplierStaff,
+        supplier_id: Some(row.1),
+        credential: Credential::ApiToken,
+    })
+}
+
+async fn sqlx_free_supplier_staff(
+    services: &Services,
+    supplier: &str,
+) -> anyhow::Result<(daihuo_domain::UserId, daihuo_domain::SupplierId)> {
+    daihuo_store::first_staff_of_supplier(services.store.pool(), supplier)
+        .await?
+        .with_context(|| format!("no supplier named {supplier:?} with a staff account"))
+}
+
+async fn import(args: ImportArgs) -> anyhow::Result<()> {
+    let services = Services::new(args.store.open().await?, ServiceConfig::default());
+    let actor = supplier_actor(&services, &args.supplier).await?;
+    let file = std::fs::File::open(&args.file)
+        .with_context(|| format!("open {}", args.file.display()))?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    // Estimate rows from the size for the bar; it is corrected at the end.
+    let bar = indicatif::ProgressBar::new((size / 200).max(1));
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {pos} rows [{elapsed_precise}] {per_sec}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    let started = std::time::Instant::now();
+    let report = services
+        .import_feed(&actor, std::io::BufReader::new(file), |rows| bar.set_position(rows))
+        .await
+        .map_err(|e| anyhow::anyhow!("{e} ({})", e.code()))?;
+    bar.finish_and_clear();
+    let seconds = started.elapsed().as_secs_f64();
+    eprintln!(
+        "{} rows in {:.1} s: {} created, {} updated, {} unchanged, {} rejected",
+        report.rows, seconds, report.created, report.updated, report.unchanged, report.rejected
+    );
+    for error in &report.errors {
+        if let Some(e) = &error.error {
+            eprintln!("line {}: {} {}: {}", error.row, error.sku_code, e.code, e.message);
+        }
+    }
+    println!("{}", serde_json::to_string(&report)?);
+    Ok(())
+}

@@ -1,0 +1,17 @@
+//! The pure domain of daihuo: money, identifiers, the product pool's rules and the text rules
+//! of search.
+//!
+//! Architecture invariant: this crate does no I/O. It has no async, no SQL and no HTTP; it
+//! only turns input into types that cannot hold an invalid value and decides what the rules
+//! say. Storage, services and the web sit around it.
+
+pub mod account;
+pub mod catalog;
+pub mod ids;
+pub mod money;
+pub mod place;
+pub mod stock;
+pub mod text;
+
+pub use ids::*;
+pub use money::{BasisPoints, Fen};

@@ -1,0 +1,129 @@
+//! The JSON HTTP API of daihuo: routes, authentication, error bodies, limits, the OpenAPI
+//! document, health and metrics.
+//!
+//! Architecture invariant: this crate only translates. It turns requests into service calls
+//! and service results into responses; it holds no rules and no SQL. Routes are registered
+//! with their OpenAPI description in one place (`utoipa-axum`), so the committed document
+//! cannot miss a route.
+
+mod auth;
+mod error;
+mod metrics_layer;
+mod routes;
+
+pub use error::ApiError;
+
+use auth::BearerSecurity;
+use axum::extract::DefaultBodyLimit;
+use axum::Router;
+use daihuo_service::Services;
+use std::future::Future;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+/// The largest JSON body: a bulk upsert of 1,000 SKUs fits with room to spare.
+pub const JSON_BODY_MAX_BYTES: usize = 4 * 1024 * 1024;
+/// The largest CSV feed upload; bigger catalogues go through `daihuo import` or in parts.
+pub const FEED_BODY_MAX_BYTES: usize = 64 * 1024 * 1024;
+/// A request that takes longer than this is answered with 408 rather than held open.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    /// The services.
+    pub services: Services,
+    /// Renders Prometheus metrics.
+    pub metrics: metrics_exporter_prometheus::PrometheusHandle,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "daihuo",
+        description = "Open-source live-commerce engine: the supplier product pool, the selection centre and accounts.",
+        license(name = "MIT OR Apache-2.0")
+    ),
+    components(schemas(error::ErrorBody)),
+    modifiers(&BearerSecurity),
+    tags(
+        (name = "accounts", description = "Sign-up, sign-in and tokens"),
+        (name = "supplier", description = "A supplier's catalogue, warehouses and stock"),
+        (name = "operator", description = "Supplier onboarding and SKU review"),
+        (name = "selection", description = "The selection centre and anchors' shelves"),
+        (name = "system", description = "Health and metrics")
+    )
+)]
+struct ApiDoc;
+
+fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(routes::router())
+        .split_for_parts()
+}
+
+/// The OpenAPI document, as served at `/api/openapi.json` and committed as `openapi.json`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api_router().1
+}
+
+/// The whole application router over `state`.
+pub fn router(state: AppState) -> Router {
+    let (api, doc) = api_router();
+    let doc = std::sync::Arc::new(doc);
+    api.route(
+        "/api/openapi.json",
+        axum::routing::get(move || {
+            let doc = doc.clone();
+            async move { axum::Json(doc.as_ref().clone()) }
+        }),
+    )
+    .route("/healthz", axum::routing::get(routes::healthz))
+    .route("/metrics", axum::routing::get(routes::metrics))
+    .layer(DefaultBodyLimit::max(JSON_BODY_MAX_BYTES))
+    .layer(RequestBodyLimitLayer::new(FEED_BODY_MAX_BYTES))
+    .layer(axum::middleware::from_fn(metrics_layer::track))
+    .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+        axum::http::StatusCode::REQUEST_TIMEOUT,
+        REQUEST_TIMEOUT,
+    ))
+    .layer(TraceLayer::new_for_http())
+    .layer(
+        tower_http::set_header::SetResponseHeaderLayer::if_not_present(
+            axum::http::header::X_CONTENT_TYPE_OPTIONS,
+            axum::http::HeaderValue::from_static("nosniff"),
+        ),
+    )
+    .with_state(state)
+}
+
+/// Serves `state` on `listener` until `shutdown` completes, then finishes in-flight requests.
+pub async fn run(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// The process's Prometheus recorder, installed on first use (a process has one).
+pub fn metrics_handle() -> metrics_exporter_prometheus::PrometheusHandle {
+    static HANDLE: std::sync::OnceLock<metrics_exporter_prometheus::PrometheusHandle> =
+        std::sync::OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+            let handle = recorder.handle();
+            // Another recorder may already be installed (a test harness); ours then renders
+            // nothing but the server still works.
+            let _ = metrics::set_global_recorder(recorder);
+            handle
+        })
+        .clone()
+}

@@ -1,0 +1,101 @@
+//! The services' error type: each variant maps to one HTTP status and carries a stable code.
+
+use daihuo_store::StoreError;
+
+/// Why a service call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// No valid credential.
+    #[error("sign in first")]
+    Unauthenticated,
+    /// Wrong username or password.
+    #[error("wrong username or password")]
+    BadCredentials,
+    /// The actor may not do this.
+    #[error("not allowed")]
+    Forbidden,
+    /// The thing does not exist, or the actor may not know it exists.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The request clashes with what is stored (a taken name, a state that forbids it).
+    #[error("{message}")]
+    Conflict {
+        /// Stable code.
+        code: &'static str,
+        /// For people.
+        message: String,
+    },
+    /// Input that breaks a rule.
+    #[error("{message}")]
+    Invalid {
+        /// Stable code.
+        code: &'static str,
+        /// For people.
+        message: String,
+    },
+    /// A failure of ours; details go to the log, never to the client.
+    #[error("internal error")]
+    Internal(#[source] anyhow_like::Internal),
+}
+
+/// A boxed internal cause, kept for logs.
+pub mod anyhow_like {
+    /// An internal failure's cause.
+    #[derive(Debug, thiserror::Error)]
+    #[error("{0}")]
+    pub struct Internal(pub String);
+}
+
+impl ServiceError {
+    /// The stable snake_case code for API clients.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ServiceError::Unauthenticated => "unauthenticated",
+            ServiceError::BadCredentials => "bad_credentials",
+            ServiceError::Forbidden => "forbidden",
+            ServiceError::NotFound(_) => "not_found",
+            ServiceError::Conflict { code, .. } | ServiceError::Invalid { code, .. } => code,
+            ServiceError::Internal(_) => "internal",
+        }
+    }
+
+    /// An invalid-input error.
+    pub fn invalid(code: &'static str, message: impl Into<String>) -> ServiceError {
+        ServiceError::Invalid {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// A conflict.
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> ServiceError {
+        ServiceError::Conflict {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<StoreError> for ServiceError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Conflict => ServiceError::conflict("conflict", "already exists"),
+            other => ServiceError::Internal(anyhow_like::Internal(other.to_string())),
+        }
+    }
+}
+
+impl From<daihuo_domain::catalog::CatalogError> for ServiceError {
+    fn from(error: daihuo_domain::catalog::CatalogError) -> Self {
+        ServiceError::invalid(error.code(), error.to_string())
+    }
+}
+
+impl From<daihuo_domain::account::AccountError> for ServiceError {
+    fn from(error: daihuo_domain::account::AccountError) -> Self {
+        ServiceError::invalid(error.code(), error.to_string())
+    }
+}
+
+/// Result of a service call.
+pub type ServiceResult<T> = Result<T, ServiceError>;

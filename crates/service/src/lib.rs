@@ -1,0 +1,105 @@
+//! The application services of daihuo: what each role may do, decided over the store.
+//!
+//! Architecture invariant: nothing here knows HTTP. A service takes an [`Actor`] (who is
+//! asking) and checked input, enforces authorisation, runs one transaction and returns typed
+//! results or a [`ServiceError`] with a stable code. The web layer only translates.
+
+pub mod accounts;
+pub mod catalog;
+mod error;
+pub mod feed;
+pub mod selection;
+
+pub use error::{ServiceError, ServiceResult};
+
+use daihuo_domain::account::Role;
+use daihuo_domain::catalog::CommissionPolicy;
+use daihuo_domain::{SupplierId, UserId};
+use daihuo_store::Store;
+use std::time::Duration;
+
+/// Settings of the services on a node.
+#[derive(Debug, Clone)]
+pub struct ServiceConfig {
+    /// How long a sign-in lasts.
+    pub session_ttl: Duration,
+    /// The platform's commission range.
+    pub commission_policy: CommissionPolicy,
+}
+
+impl Default for ServiceConfig {
+    fn default() -> Self {
+        ServiceConfig {
+            // A week: long enough for an anchor's working week, short enough that a lost
+            // phone's session dies on its own.
+            session_ttl: Duration::from_secs(7 * 24 * 3600),
+            commission_policy: CommissionPolicy::default(),
+        }
+    }
+}
+
+/// Every service of a node, sharing one store. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Services {
+    /// The database.
+    pub store: Store,
+    /// Settings.
+    pub config: ServiceConfig,
+}
+
+impl Services {
+    /// Services over a migrated store.
+    pub fn new(store: Store, config: ServiceConfig) -> Services {
+        Services { store, config }
+    }
+}
+
+/// How an actor proved who it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Credential {
+    /// A signed-in person's session.
+    Session,
+    /// A supplier system's API token.
+    ApiToken,
+}
+
+/// Who is asking. Built only by [`accounts`] from a verified credential.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// The user (for an API token: the staff member who created it).
+    pub user_id: UserId,
+    /// Role.
+    pub role: Role,
+    /// Organisation of supplier staff and supplier API tokens.
+    pub supplier_id: Option<SupplierId>,
+    /// How it signed in.
+    pub credential: Credential,
+}
+
+impl Actor {
+    /// The supplier this actor acts for, or `forbidden` if it is not supplier staff.
+    pub fn require_supplier(&self) -> ServiceResult<SupplierId> {
+        match (self.role, self.supplier_id) {
+            (Role::SupplierStaff, Some(supplier)) => Ok(supplier),
+            _ => Err(ServiceError::Forbidden),
+        }
+    }
+
+    /// Passes only operators.
+    pub fn require_operator(&self) -> ServiceResult<()> {
+        if self.role == Role::Operator {
+            Ok(())
+        } else {
+            Err(ServiceError::Forbidden)
+        }
+    }
+
+    /// Passes only anchors, returning their user id (the owner of a shelf).
+    pub fn require_anchor(&self) -> ServiceResult<UserId> {
+        if self.role == Role::Anchor {
+            Ok(self.user_id)
+        } else {
+            Err(ServiceError::Forbidden)
+        }
+    }
+}

@@ -1,0 +1,164 @@
+//! Pool search for the selection centre: approved SKUs by text and filters, sorted and paged.
+//!
+//! The text match differs by database (FTS5 on SQLite, a GIN-indexed term array on
+//! PostgreSQL); both match the same pre-segmented terms, so both stores find the same SKUs.
+
+use crate::pool::{sku_from_row, SkuRow, SKU_COLUMNS, SKU_FROM};
+use crate::{Dialect, Store, StoreResult};
+
+/// A category filter, resolved by the caller from the taxonomy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CategoryFilter {
+    /// The subtree under a category at depth 1, 2 or 3: matched on the stored ancestor.
+    Subtree {
+        /// Depth of the category (1..=3).
+        depth: u8,
+        /// The category.
+        id: u32,
+    },
+    /// A deeper category: matched on the explicit list of it and its descendants.
+    AnyOf(Vec<u32>),
+}
+
+/// How results are ordered. Ties break on id, newest first, so paging is stable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PoolSort {
+    /// Highest commission first.
+    CommissionDesc,
+    /// Cheapest pool price first.
+    PriceAsc,
+    /// Dearest pool price first.
+    PriceDesc,
+    /// Best recent sales first.
+    SalesDesc,
+    /// Most recently created first.
+    Newest,
+}
+
+/// A checked pool query.
+#[derive(Debug, Clone)]
+pub struct PoolQuery {
+    /// Terms that must all match (empty: no text filter).
+    pub terms: Vec<String>,
+    /// Category subtree.
+    pub category: Option<CategoryFilter>,
+    /// Lowest pool price, fen.
+    pub price_min_fen: Option<i64>,
+    /// Highest pool price, fen.
+    pub price_max_fen: Option<i64>,
+    /// Lowest commission, basis points.
+    pub commission_min_bps: Option<u32>,
+    /// Only SKUs with stock in some warehouse.
+    pub in_stock: bool,
+    /// Exact brand.
+    pub brand: Option<String>,
+    /// Order.
+    pub sort: PoolSort,
+    /// Page size.
+    pub limit: i64,
+    /// Rows to skip.
+    pub offset: i64,
+}
+
+enum Param {
+    Int(i64),
+    Text(String),
+}
+
+impl Store {
+    /// Runs a pool query; returns one page of approved SKUs and whether more follow.
+    pub async fn search_pool(&self, query: &PoolQuery) -> StoreResult<(Vec<SkuRow>, bool)> {
+        let mut clauses = vec!["s.status = 'approved'".to_owned()];
+        let mut params: Vec<Param> = Vec::new();
+        let next = |params: &mut Vec<Param>, p: Param| {
+            params.push(p);
+            format!("${}", params.len())
+        };
+        if !query.terms.is_empty() {
+            let clause = match self.dialect() {
+                Dialect::Sqlite => {
+                    let fts = query
+                        .terms
+                        .iter()
+                        .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    let p = next(&mut params, Param::Text(fts));
+                    format!("s.id IN (SELECT rowid FROM sku_search WHERE sku_search MATCH {p})")
+                }
+                Dialect::Postgres => {
+                    let p = next(&mut params, Param::Text(query.terms.join(" ")));
+                    format!("s.search_array @> string_to_array({p}, ' ')")
+                }
+            };
+            clauses.push(clause);
+        }
+        match &query.category {
+            Some(CategoryFilter::Subtree { depth, id }) => {
+                let column = match depth {
+                    1 => "s.category_l1",
+                    2 => "s.category_l2",
+                    _ => "s.category_l3",
+                };
+                let p = next(&mut params, Param::Int(i64::from(*id)));
+                clauses.push(format!("{column} = {p}"));
+            }
+            Some(CategoryFilter::AnyOf(ids)) => {
+                let list = ids
+                    .iter()
+                    .map(|id| next(&mut params, Param::Int(i64::from(*id))))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                clauses.push(format!("s.category_id IN ({list})"));
+            }
+            None => {}
+        }
+        if let Some(min) = query.price_min_fen {
+            let p = next(&mut params, Param::Int(min));
+            clauses.push(format!("s.pool_fen >= {p}"));
+        }
+        if let Some(max) = query.price_max_fen {
+            let p = next(&mut params, Param::Int(max));
+            clauses.push(format!("s.pool_fen <= {p}"));
+        }
+        if let Some(min) = query.commission_min_bps {
+            let p = next(&mut params, Param::Int(i64::from(min)));
+            clauses.push(format!("s.commission_bps >= {p}"));
+        }
+        if query.in_stock {
+            clauses.push("s.stock_total > 0".to_owned());
+        }
+        if let Some(brand) = &query.brand {
+            let p = next(&mut params, Param::Text(brand.clone()));
+            clauses.push(format!("s.brand = {p}"));
+        }
+        let order = match query.sort {
+            PoolSort::CommissionDesc => "s.commission_bps DESC, s.id DESC",
+            PoolSort::PriceAsc => "s.pool_fen ASC, s.id DESC",
+            PoolSort::PriceDesc => "s.pool_fen DESC, s.id DESC",
+            PoolSort::SalesDesc => "s.recent_sales DESC, s.id DESC",
+            PoolSort::Newest => "s.id DESC",
+        };
+        let limit = next(&mut params, Param::Int(query.limit + 1));
+        let offset = next(&mut params, Param::Int(query.offset));
+        let sql = format!(
+            "SELECT {SKU_COLUMNS} FROM {SKU_FROM} WHERE {} ORDER BY {order} LIMIT {limit} OFFSET {offset}",
+            clauses.join(" AND ")
+        );
+        let mut q = sqlx::query(&sql);
+        for param in params {
+            q = match param {
+                Param::Int(v) => q.bind(v),
+                Param::Text(v) => q.bind(v),
+            };
+        }
+        let rows = q.fetch_all(self.pool()).await?;
+        let mut skus = rows
+            .iter()
+            .map(sku_from_row)
+            .collect::<StoreResult<Vec<_>>>()?;
+        let more = skus.len() as i64 > query.limit;
+        skus.truncate(usize::try_from(query.limit).unwrap_or(0));
+        Ok((skus, more))
+    }
+}
