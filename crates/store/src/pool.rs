@@ -626,3 +626,20 @@ pub async fn shelf_of<'e, E: Executor<'e, Database = Any>>(
     let rows = sqlx::query(&sql).bind(anchor_id.0).fetch_all(db).await?;
     rows.iter().map(sku_from_row).collect()
 }
+
+/// Approves every SKU waiting for review in one statement, without review records; returns
+/// how many were approved. Used only to seed benchmarks and demos, where an operator
+/// reviewing a million synthetic SKUs one by one is not what is being measured.
+pub async fn approve_all_pending(
+    conn: &mut sqlx::AnyConnection,
+    now_ms: i64,
+) -> StoreResult<u64> {
+    let result = sqlx::query(
+        "UPDATE skus SET status = 'approved', reject_reason = NULL, updated_at_ms = $1 \
+         WHERE status = 'pending_review'",
+    )
+    .bind(now_ms)
+    .execute(&mut *conn)
+    .await?;
+    Ok(result.rows_affected())
+}

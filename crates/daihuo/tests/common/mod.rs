@@ -1,0 +1,473 @@
+//! The test harness: a real server on port 0 over a fresh store, driven over real HTTP.
+//!
+//! Every test gets its own database: a temporary SQLite directory, or (when
+//! `DAIHUO_TEST_DATABASE_URL` names a PostgreSQL server) a freshly created database that is
+//! dropped again at the end. Each behaviour is written once as `async fn case_x(app: &TestApp)`
+//! and [`store_cases!`] turns it into one test per store.
+
+#![allow(dead_code)]
+
+use daihuo_domain::account::Role;
+use daihuo_service::{ServiceConfig, Services};
+use daihuo_store::Store;
+use reqwest::Method;
+use serde_json::{json, Value};
+use std::future::Future;
+use std::sync::Arc;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// Names the PostgreSQL server the `postgres_*` tests use; unset, they are skipped.
+pub const DATABASE_URL_ENV: &str = "DAIHUO_TEST_DATABASE_URL";
+/// The operator every test app starts with.
+pub const OPERATOR_USERNAME: &str = "operator";
+/// The operator's password.
+pub const OPERATOR_PASSWORD: &str = "operator-password";
+/// Every account the tests make uses this password unless a test says otherwise.
+pub const PASSWORD: &str = "correct-horse-battery";
+
+/// Which store a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreKind {
+    /// The embedded default.
+    Sqlite,
+    /// The server named by [`DATABASE_URL_ENV`].
+    Postgres,
+}
+
+/// A fresh PostgreSQL database made for one test, dropped at the end.
+struct ScratchDatabase {
+    /// The server URL the database was created through (its `postgres` database).
+    admin_url: String,
+    /// The database's name.
+    name: String,
+}
+
+/// A running server over a fresh store, and a client for it.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`.
+    pub base_url: String,
+    /// The HTTP client.
+    pub client: reqwest::Client,
+    /// The services behind the server, for set-up that has no HTTP route.
+    pub services: Services,
+    /// Which store this is.
+    pub kind: StoreKind,
+    /// Ends the server.
+    shutdown: std::sync::Mutex<Option<oneshot::Sender<()>>>,
+    /// The server task.
+    server: std::sync::Mutex<Option<JoinHandle<std::io::Result<()>>>>,
+    /// Keeps the SQLite directory until the app is dropped.
+    _data_dir: Option<tempfile::TempDir>,
+    /// The PostgreSQL database to drop at the end.
+    scratch: Option<ScratchDatabase>,
+}
+
+/// A response: status and JSON body (`Value::Null` when the body is empty or not JSON).
+#[derive(Debug)]
+pub struct Reply {
+    /// HTTP status code.
+    pub status: u16,
+    /// The body as JSON.
+    pub body: Value,
+    /// The body as text.
+    pub text: String,
+}
+
+impl Reply {
+    /// The `error.code` of an error body, or "" when there is none.
+    pub fn code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or("")
+    }
+
+    /// Asserts the status and returns the body.
+    #[track_caller]
+    pub fn expect(self, status: u16) -> Value {
+        assert_eq!(
+            self.status, status,
+            "expected HTTP {status}, got {} with body {}",
+            self.status, self.text
+        );
+        self.body
+    }
+
+    /// Asserts an error status and code.
+    #[track_caller]
+    pub fn expect_error(self, status: u16, code: &str) {
+        assert_eq!(
+            (self.status, self.code()),
+            (status, code),
+            "expected HTTP {status} {code}, got body {}",
+            self.text
+        );
+    }
+}
+
+fn random_hex() -> String {
+    use rand::Rng;
+    format!("{:016x}", rand::thread_rng().gen::<u64>())
+}
+
+/// Swaps the database name of a `postgres://…/NAME?params` URL.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, params) = match url.split_once('?') {
+        Some((base, params)) => (base, Some(params)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let server = match base[scheme_end..].find('/') {
+        Some(slash) => &base[..scheme_end + slash],
+        None => base,
+    };
+    match params {
+        Some(params) => format!("{server}/{name}?{params}"),
+        None => format!("{server}/{name}"),
+    }
+}
+
+async fn admin_execute(admin_url: &str, sql: &str) -> anyhow::Result<()> {
+    let admin = Store::connect(admin_url).await?;
+    let result = sqlx::query(sql).execute(admin.pool()).await;
+    admin.close().await;
+    result?;
+    Ok(())
+}
+
+impl TestApp {
+    /// Starts a server over a fresh store of `kind`; `None` when PostgreSQL is not configured.
+    pub async fn spawn(kind: StoreKind) -> Option<TestApp> {
+        let mut data_dir = None;
+        let mut scratch = None;
+        let store = match kind {
+            StoreKind::Sqlite => {
+                let dir = tempfile::tempdir().expect("make a temporary directory");
+                let store = Store::open_sqlite(dir.path())
+                    .await
+                    .expect("open the SQLite store");
+                data_dir = Some(dir);
+                store
+            }
+            StoreKind::Postgres => {
+                let admin_url = std::env::var(DATABASE_URL_ENV).ok()?;
+                let name = format!("daihuo_t_{}", random_hex());
+                admin_execute(&admin_url, &format!("CREATE DATABASE {name}"))
+                    .await
+                    .expect("create a scratch database");
+                let store = Store::connect(&with_database(&admin_url, &name))
+                    .await
+                    .expect("connect to the scratch database");
+                scratch = Some(ScratchDatabase { admin_url, name });
+                store
+            }
+        };
+        store.migrate().await.expect("migrate");
+        let services = Services::new(store, ServiceConfig::default());
+        services
+            .create_user(
+                OPERATOR_USERNAME,
+                OPERATOR_PASSWORD,
+                "Operator",
+                Role::Operator,
+                None,
+            )
+            .await
+            .expect("create the operator");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind port 0");
+        let address = listener.local_addr().expect("local address");
+        let state = daihuo_http::AppState {
+            services: services.clone(),
+            metrics: daihuo_http::metrics_handle(),
+        };
+        let (stop, stopped) = oneshot::channel::<()>();
+        let server = tokio::spawn(daihuo_http::run(listener, state, async {
+            let _ = stopped.await;
+        }));
+        Some(TestApp {
+            base_url: format!("http://{address}"),
+            client: reqwest::Client::new(),
+            services,
+            kind,
+            shutdown: std::sync::Mutex::new(Some(stop)),
+            server: std::sync::Mutex::new(Some(server)),
+            _data_dir: data_dir,
+            scratch,
+        })
+    }
+
+    /// Stops the server, closes the store and drops a PostgreSQL scratch database
+    /// (best-effort: a leftover `daihuo_t_*` database is harmless).
+    pub async fn finish(&self) {
+        let stop = self.shutdown.lock().ok().and_then(|mut s| s.take());
+        if let Some(stop) = stop {
+            let _ = stop.send(());
+        }
+        let server = self.server.lock().ok().and_then(|mut s| s.take());
+        if let Some(server) = server {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(5), server).await;
+        }
+        self.services.store.close().await;
+        if let Some(scratch) = &self.scratch {
+            let drop = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", scratch.name);
+            if let Err(error) = admin_execute(&scratch.admin_url, &drop).await {
+                eprintln!("could not drop {}: {error}", scratch.name);
+            }
+        }
+    }
+
+    /// Sends a request with an optional bearer token and JSON body.
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> Reply {
+        let mut request = self
+            .client
+            .request(method, format!("{}{path}", self.base_url));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().await.expect("send the request");
+        Reply::read(response).await
+    }
+
+    /// GET with a token.
+    pub async fn get(&self, path: &str, token: &str) -> Reply {
+        self.call(Method::GET, path, Some(token), None).await
+    }
+
+    /// GET with query parameters.
+    pub async fn get_query(&self, path: &str, token: &str, query: &[(&str, &str)]) -> Reply {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.base_url))
+            .bearer_auth(token)
+            .query(query)
+            .send()
+            .await
+            .expect("send the request");
+        Reply::read(response).await
+    }
+
+    /// POST JSON with a token.
+    pub async fn post(&self, path: &str, token: &str, body: &Value) -> Reply {
+        self.call(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    /// PUT JSON with a token.
+    pub async fn put(&self, path: &str, token: &str, body: &Value) -> Reply {
+        self.call(Method::PUT, path, Some(token), Some(body)).await
+    }
+
+    /// DELETE with a token.
+    pub async fn delete(&self, path: &str, token: &str) -> Reply {
+        self.call(Method::DELETE, path, Some(token), None).await
+    }
+
+    /// Signs in and returns the session token.
+    pub async fn sign_in(&self, username: &str, password: &str) -> String {
+        let body = self
+            .call(
+                Method::POST,
+                "/api/sessions",
+                None,
+                Some(&json!({"username": username, "password": password})),
+            )
+            .await
+            .expect(201);
+        let token = body["token"].as_str().expect("a token").to_owned();
+        assert!(token.starts_with("dhs_"), "session token {token}");
+        token
+    }
+
+    /// The operator's session token.
+    pub async fn operator(&self) -> String {
+        self.sign_in(OPERATOR_USERNAME, OPERATOR_PASSWORD).await
+    }
+
+    /// Creates a supplier with staff `admin_username` and returns the staff's session token.
+    pub async fn supplier(&self, name: &str, admin_username: &str) -> String {
+        let operator = self.operator().await;
+        let created = self
+            .post(
+                "/api/operator/suppliers",
+                &operator,
+                &json!({"name": name, "admin_username": admin_username, "admin_password": PASSWORD}),
+            )
+            .await
+            .expect(201);
+        assert_eq!(created["admin"]["role"], "supplier_staff");
+        self.sign_in(admin_username, PASSWORD).await
+    }
+
+    /// Signs up an account of `role` (`anchor` or `viewer`) and returns its session token.
+    pub async fn account(&self, username: &str, role: &str) -> String {
+        let user = self
+            .call(
+                Method::POST,
+                "/api/accounts",
+                None,
+                Some(&json!({"username": username, "password": PASSWORD,
+                    "display_name": username, "role": role})),
+            )
+            .await
+            .expect(201);
+        assert_eq!(user["role"], role);
+        self.sign_in(username, PASSWORD).await
+    }
+
+    /// Creates or updates the supplier's Hangzhou warehouse `code` (county 330106).
+    pub async fn warehouse(&self, supplier: &str, code: &str) -> Value {
+        self.put(
+            "/api/supplier/warehouses",
+            supplier,
+            &json!({"code": code, "name": "杭州仓", "county_code": "330106"}),
+        )
+        .await
+        .expect(200)
+    }
+
+    /// Bulk-upserts `items` and returns the report.
+    pub async fn upsert(&self, supplier: &str, items: Vec<Value>) -> Value {
+        self.put("/api/supplier/skus", supplier, &json!({ "items": items }))
+            .await
+            .expect(200)
+    }
+
+    /// Upserts one good SKU and returns its id.
+    pub async fn create_sku(&self, supplier: &str, item: Value) -> i64 {
+        let report = self.upsert(supplier, vec![item]).await;
+        assert_eq!(report["rejected"], 0, "report {report}");
+        report["results"][0]["sku_id"].as_i64().expect("sku id")
+    }
+
+    /// The operator approves SKU `id`.
+    pub async fn approve(&self, operator: &str, id: i64) -> Value {
+        self.post(
+            &format!("/api/operator/skus/{id}/review"),
+            operator,
+            &json!({"decision": "approve"}),
+        )
+        .await
+        .expect(200)
+    }
+
+    /// The titles a pool search returns, in order.
+    pub async fn pool_titles(&self, token: &str, query: &[(&str, &str)]) -> Vec<String> {
+        let page = self.get_query("/api/pool", token, query).await.expect(200);
+        titles(&page["items"])
+    }
+}
+
+impl Reply {
+    async fn read(response: reqwest::Response) -> Reply {
+        let status = response.status().as_u16();
+        let text = response.text().await.expect("read the body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Reply { status, body, text }
+    }
+}
+
+/// The `title` of each item of a JSON array.
+pub fn titles(items: &Value) -> Vec<String> {
+    items
+        .as_array()
+        .expect("an array")
+        .iter()
+        .map(|item| item["title"].as_str().unwrap_or("").to_owned())
+        .collect()
+}
+
+/// The `id` of each item of a JSON array.
+pub fn ids(items: &Value) -> Vec<i64> {
+    items
+        .as_array()
+        .expect("an array")
+        .iter()
+        .map(|item| item["id"].as_i64().unwrap_or(0))
+        .collect()
+}
+
+/// A valid SKU body: a 1.5-horsepower air conditioner priced within every rule (supply
+/// 5,000.00 yuan, pool 8,999.00, floor 8,500.00, retail 15,899.00, 10% commission).
+pub fn sku(code: &str, title: &str) -> Value {
+    json!({
+        "spu_code": format!("SPU-{code}"),
+        "sku_code": code,
+        "title": title,
+        "brand": "格力",
+        "category_id": 605,
+        "gtin": null,
+        "images": ["https://img.example.com/1.jpg"],
+        "attributes": [{"name": "匹数", "value": "1.5"}],
+        "supply_price_fen": 500_000,
+        "pool_price_fen": 899_900,
+        "floor_price_fen": 850_000,
+        "retail_price_fen": 1_589_900,
+        "commission_bps": 1_000
+    })
+}
+
+/// `item` with the given fields replaced.
+pub fn with(mut item: Value, changes: Value) -> Value {
+    for (key, value) in changes.as_object().expect("an object") {
+        item[key] = value.clone();
+    }
+    item
+}
+
+/// Runs `case` against a fresh app of `kind`, then cleans up even when the case panics.
+pub async fn run_case<F, Fut>(kind: StoreKind, case: F)
+where
+    F: FnOnce(Arc<TestApp>) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let Some(app) = TestApp::spawn(kind).await else {
+        eprintln!("skipped: {DATABASE_URL_ENV} not set");
+        return;
+    };
+    let app = Arc::new(app);
+    let outcome = tokio::spawn(case(app.clone())).await;
+    app.finish().await;
+    if let Err(error) = outcome {
+        if error.is_panic() {
+            std::panic::resume_unwind(error.into_panic());
+        }
+        panic!("test task failed: {error}");
+    }
+}
+
+/// Makes `sqlite_NAME` and `postgres_NAME` tests from `async fn case_NAME(app: &TestApp)`.
+#[macro_export]
+macro_rules! store_cases {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    $crate::common::run_case($crate::common::StoreKind::Sqlite, |app| async move {
+                        super::$name(&app).await
+                    })
+                    .await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    $crate::common::run_case($crate::common::StoreKind::Postgres, |app| async move {
+                        super::$name(&app).await
+                    })
+                    .await;
+                }
+            )*
+        }
+    };
+}
