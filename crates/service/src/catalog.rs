@@ -409,7 +409,7 @@ impl Services {
         }
         let county = CountyCode::parse(input.county_code.trim())
             .map_err(|e| ServiceError::invalid("invalid_county_code", e.to_string()))?;
-        let division = divisions::divisions().county(county.0).ok_or_else(|| {
+        let division = locate(county.0).ok_or_else(|| {
             ServiceError::invalid(
                 "unknown_county_code",
                 format!("{} is not a county in GB/T 2260", county.0),
@@ -765,6 +765,16 @@ impl Services {
         tx.commit().await?;
         Ok(SkuView::for_actor(updated, actor))
     }
+}
+
+/// The division an address or warehouse code places: a county, or a city without counties
+/// (东莞, 中山, 儋州, 嘉峪关 have none).
+pub fn locate(code: u32) -> Option<&'static divisions::Division> {
+    let all = divisions::divisions();
+    all.county(code).or_else(|| {
+        all.get(code)
+            .filter(|d| d.level == divisions::DivisionLevel::City && all.children(code).is_empty())
+    })
 }
 
 async fn apply_stock(
