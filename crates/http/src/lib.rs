@@ -84,6 +84,8 @@ pub fn router(state: AppState) -> Router {
     )
     .route("/healthz", axum::routing::get(routes::healthz))
     .route("/metrics", axum::routing::get(routes::metrics))
+    .fallback(routes::not_found)
+    .method_not_allowed_fallback(routes::method_not_allowed)
     .layer(DefaultBodyLimit::max(JSON_BODY_MAX_BYTES))
     .layer(RequestBodyLimitLayer::new(FEED_BODY_MAX_BYTES))
     .layer(axum::middleware::from_fn(metrics_layer::track))

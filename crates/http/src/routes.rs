@@ -101,10 +101,10 @@ async fn sign_in(
 
 /// Signs out: the bearer session token stops working.
 #[utoipa::path(delete, path = "/api/sessions", tag = "accounts", security(("bearer" = [])),
-    responses((status = 204), (status = 401, body = ErrorBody)))]
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn sign_out(
     State(state): State<AppState>,
-    _auth: Auth,
+    Auth(actor): Auth,
     headers: axum::http::HeaderMap,
 ) -> Result<StatusCode, ApiError> {
     let token = headers
@@ -112,6 +112,13 @@ async fn sign_out(
         .and_then(|h| h.to_str().ok())
         .and_then(|h| h.strip_prefix("Bearer "))
         .unwrap_or("");
+    if actor.credential != daihuo_service::Credential::Session {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "not_a_session",
+            "API tokens are revoked, not signed out",
+        ));
+    }
     state.services.sign_out(token.trim()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -320,14 +327,23 @@ async fn upsert_skus(
 async fn upload_feed(
     State(state): State<AppState>,
     Auth(actor): Auth,
-    body: axum::body::Bytes,
+    body: axum::body::Body,
 ) -> ApiResult<FeedReport> {
-    Ok(Json(
-        state
-            .services
-            .import_feed(&actor, body.as_ref(), |_| {})
-            .await?,
-    ))
+    // The raw body is read here with the feed's own limit; the JSON limit would cut it at 4 MiB.
+    let bytes = axum::body::to_bytes(body, crate::FEED_BODY_MAX_BYTES)
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                "a feed upload is at most 64 MiB; import larger catalogues in parts",
+            )
+        })?;
+    let report = state
+        .services
+        .import_feed(&actor, bytes.as_ref(), |_| {})
+        .await?;
+    Ok(Json(report))
 }
 
 /// Supplier: stock per warehouse of one of its SKUs.
@@ -478,5 +494,19 @@ pub(crate) async fn metrics(State(state): State<AppState>) -> impl IntoResponse 
             "text/plain; version=0.0.4",
         )],
         state.metrics.render(),
+    )
+}
+
+/// Unknown routes answer with the same error body as everything else.
+pub(crate) async fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "route_not_found", "no such route")
+}
+
+/// A known route with the wrong method.
+pub(crate) async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this route does not take that method",
     )
 }

@@ -85,7 +85,8 @@ impl Services {
             .into_iter()
             .map(|row| SkuView::for_actor(row, actor))
             .collect::<Vec<_>>();
-        let next_offset = has_more.then_some(query.offset + query.limit);
+        let next_offset =
+            Some(query.offset + query.limit).filter(|next| has_more && *next <= OFFSET_MAX);
         Ok(PoolPage {
             items,
             has_more,

@@ -496,6 +496,14 @@ pub async fn stock_for_update(
     sku_id: SkuId,
     warehouse_id: WarehouseId,
 ) -> StoreResult<Option<StockRow>> {
+    if postgres {
+        // Lock the SKU first: writers of different warehouses of one SKU then take turns, so
+        // the stock total each recomputes includes the others' rows.
+        sqlx::query("SELECT id FROM skus WHERE id = $1 FOR UPDATE")
+            .bind(sku_id.0)
+            .execute(&mut *conn)
+            .await?;
+    }
     let lock = if postgres { " FOR UPDATE" } else { "" };
     let sql = format!(
         "SELECT warehouse_id, quantity, version FROM stock WHERE sku_id = $1 AND warehouse_id = $2{lock}"
@@ -613,7 +621,8 @@ pub async fn remove_from_shelf<'e, E: Executor<'e, Database = Any>>(
     Ok(result.rows_affected() == 1)
 }
 
-/// The SKUs on an anchor's shelf, most recently added first.
+/// The SKUs on an anchor's shelf that are in the pool, most recently added first. A SKU out
+/// of the pool (back in review, delisted) keeps its shelf row and shows again once approved.
 pub async fn shelf_of<'e, E: Executor<'e, Database = Any>>(
     db: E,
     anchor_id: UserId,
@@ -621,7 +630,7 @@ pub async fn shelf_of<'e, E: Executor<'e, Database = Any>>(
     let sql = format!(
         "SELECT {SKU_COLUMNS} FROM shelf_items sh JOIN skus s ON s.id = sh.sku_id \
          JOIN spus p ON p.id = s.spu_id JOIN suppliers sup ON sup.id = s.supplier_id \
-         WHERE sh.anchor_id = $1 ORDER BY sh.added_at_ms DESC, s.id DESC"
+         WHERE sh.anchor_id = $1 AND s.status = 'approved' ORDER BY sh.added_at_ms DESC, s.id DESC"
     );
     let rows = sqlx::query(&sql).bind(anchor_id.0).fetch_all(db).await?;
     rows.iter().map(sku_from_row).collect()
@@ -630,10 +639,7 @@ pub async fn shelf_of<'e, E: Executor<'e, Database = Any>>(
 /// Approves every SKU waiting for review in one statement, without review records; returns
 /// how many were approved. Used only to seed benchmarks and demos, where an operator
 /// reviewing a million synthetic SKUs one by one is not what is being measured.
-pub async fn approve_all_pending(
-    conn: &mut sqlx::AnyConnection,
-    now_ms: i64,
-) -> StoreResult<u64> {
+pub async fn approve_all_pending(conn: &mut sqlx::AnyConnection, now_ms: i64) -> StoreResult<u64> {
     let result = sqlx::query(
         "UPDATE skus SET status = 'approved', reject_reason = NULL, updated_at_ms = $1 \
          WHERE status = 'pending_review'",

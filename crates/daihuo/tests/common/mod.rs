@@ -3,7 +3,7 @@
 //! Every test gets its own database: a temporary SQLite directory, or (when
 //! `DAIHUO_TEST_DATABASE_URL` names a PostgreSQL server) a freshly created database that is
 //! dropped again at the end. Each behaviour is written once as `async fn case_x(app: &TestApp)`
-//! and [`store_cases!`] turns it into one test per store.
+//! and [`store_case!`] turns it into one test per store.
 
 #![allow(dead_code)]
 
@@ -443,31 +443,26 @@ where
     }
 }
 
-/// Makes `sqlite_NAME` and `postgres_NAME` tests from `async fn case_NAME(app: &TestApp)`.
+/// Makes two tests of one case: `store_case!(case_x, sqlite_x, postgres_x);` runs
+/// `async fn case_x(app: &TestApp)` on SQLite always and on PostgreSQL when
+/// `DAIHUO_TEST_DATABASE_URL` is set (otherwise the PostgreSQL test says it skipped).
 #[macro_export]
-macro_rules! store_cases {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    $crate::common::run_case($crate::common::StoreKind::Sqlite, |app| async move {
-                        super::$name(&app).await
-                    })
-                    .await;
-                }
-            )*
+macro_rules! store_case {
+    ($case:ident, $sqlite:ident, $postgres:ident) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $sqlite() {
+            $crate::common::run_case($crate::common::StoreKind::Sqlite, |app| async move {
+                $case(&app).await
+            })
+            .await;
         }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    $crate::common::run_case($crate::common::StoreKind::Postgres, |app| async move {
-                        super::$name(&app).await
-                    })
-                    .await;
-                }
-            )*
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $postgres() {
+            $crate::common::run_case($crate::common::StoreKind::Postgres, |app| async move {
+                $case(&app).await
+            })
+            .await;
         }
     };
 }
