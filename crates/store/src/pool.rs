@@ -256,41 +256,52 @@ pub async fn sku_by_id<'e, E: Executor<'e, Database = Any>>(
     row.as_ref().map(sku_from_row).transpose()
 }
 
+/// The columns a SKU write sets, in the order [`bind_sku_fields`] binds them as `$1`…`$17`.
+const SKU_WRITE_COLUMNS: &str = "spu_id, title, brand, category_id, category_l1, category_l2, \
+    category_l3, gtin, images_json, attributes_json, supply_fen, pool_fen, floor_fen, retail_fen, \
+    commission_bps, status, search_terms";
+
+type AnyQuery<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>;
+
+/// Binds the [`SKU_WRITE_COLUMNS`] of `sku` as the query's first 17 parameters.
+fn bind_sku_fields<'q>(query: AnyQuery<'q>, sku: &'q SkuWrite) -> StoreResult<AnyQuery<'q>> {
+    Ok(query
+        .bind(sku.spu_id.0)
+        .bind(sku.title.as_str())
+        .bind(sku.brand.as_str())
+        .bind(i64::from(sku.category_id))
+        .bind(i64::from(sku.category_levels[0].unwrap_or(sku.category_id)))
+        .bind(sku.category_levels[1].map(i64::from))
+        .bind(sku.category_levels[2].map(i64::from))
+        .bind(sku.gtin.as_deref())
+        .bind(serde_json::to_string(&sku.images)?)
+        .bind(serde_json::to_string(&sku.attributes)?)
+        .bind(sku.supply_fen)
+        .bind(sku.pool_fen)
+        .bind(sku.floor_fen)
+        .bind(sku.retail_fen)
+        .bind(i64::from(sku.commission_bps))
+        .bind(sku.status.as_str())
+        .bind(sku.search_terms.as_str()))
+}
+
 /// Inserts a SKU.
 pub async fn insert_sku(
     conn: &mut sqlx::AnyConnection,
     sku: &SkuWrite,
     now_ms: i64,
 ) -> StoreResult<SkuId> {
-    let row = sqlx::query(
-        "INSERT INTO skus (supplier_id, spu_id, code, title, brand, category_id, category_l1, \
-         category_l2, category_l3, gtin, images_json, attributes_json, supply_fen, pool_fen, \
-         floor_fen, retail_fen, commission_bps, status, search_terms, created_at_ms, updated_at_ms) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20) \
-         RETURNING id",
-    )
-    .bind(sku.supplier_id.0)
-    .bind(sku.spu_id.0)
-    .bind(sku.code.as_str())
-    .bind(sku.title.as_str())
-    .bind(sku.brand.as_str())
-    .bind(i64::from(sku.category_id))
-    .bind(i64::from(sku.category_levels[0].unwrap_or(sku.category_id)))
-    .bind(sku.category_levels[1].map(i64::from))
-    .bind(sku.category_levels[2].map(i64::from))
-    .bind(sku.gtin.as_deref())
-    .bind(serde_json::to_string(&sku.images)?)
-    .bind(serde_json::to_string(&sku.attributes)?)
-    .bind(sku.supply_fen)
-    .bind(sku.pool_fen)
-    .bind(sku.floor_fen)
-    .bind(sku.retail_fen)
-    .bind(i64::from(sku.commission_bps))
-    .bind(sku.status.as_str())
-    .bind(sku.search_terms.as_str())
-    .bind(now_ms)
-    .fetch_one(&mut *conn)
-    .await?;
+    let sql = format!(
+        "INSERT INTO skus ({SKU_WRITE_COLUMNS}, supplier_id, code, created_at_ms, updated_at_ms) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
+         $18, $19, $20, $20) RETURNING id"
+    );
+    let row = bind_sku_fields(sqlx::query(&sql), sku)?
+        .bind(sku.supplier_id.0)
+        .bind(sku.code.as_str())
+        .bind(now_ms)
+        .fetch_one(&mut *conn)
+        .await?;
     Ok(SkuId(col(&row, "id")?))
 }
 
@@ -302,35 +313,22 @@ pub async fn update_sku(
     sku: &SkuWrite,
     now_ms: i64,
 ) -> StoreResult<()> {
-    sqlx::query(
-        "UPDATE skus SET spu_id = $1, title = $2, brand = $3, category_id = $4, category_l1 = $5, \
-         category_l2 = $6, category_l3 = $7, gtin = $8, images_json = $9, attributes_json = $10, \
-         supply_fen = $11, pool_fen = $12, floor_fen = $13, retail_fen = $14, commission_bps = $15, \
-         status = $16, search_terms = $17, updated_at_ms = $18, \
+    let assignments = SKU_WRITE_COLUMNS
+        .split(", ")
+        .enumerate()
+        .map(|(i, column)| format!("{} = ${}", column.trim(), i + 1))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "UPDATE skus SET {assignments}, updated_at_ms = $18, \
          reject_reason = CASE WHEN $16 = 'rejected' THEN reject_reason ELSE NULL END \
-         WHERE id = $19",
-    )
-    .bind(sku.spu_id.0)
-    .bind(sku.title.as_str())
-    .bind(sku.brand.as_str())
-    .bind(i64::from(sku.category_id))
-    .bind(i64::from(sku.category_levels[0].unwrap_or(sku.category_id)))
-    .bind(sku.category_levels[1].map(i64::from))
-    .bind(sku.category_levels[2].map(i64::from))
-    .bind(sku.gtin.as_deref())
-    .bind(serde_json::to_string(&sku.images)?)
-    .bind(serde_json::to_string(&sku.attributes)?)
-    .bind(sku.supply_fen)
-    .bind(sku.pool_fen)
-    .bind(sku.floor_fen)
-    .bind(sku.retail_fen)
-    .bind(i64::from(sku.commission_bps))
-    .bind(sku.status.as_str())
-    .bind(sku.search_terms.as_str())
-    .bind(now_ms)
-    .bind(id.0)
-    .execute(&mut *conn)
-    .await?;
+         WHERE id = $19"
+    );
+    bind_sku_fields(sqlx::query(&sql), sku)?
+        .bind(now_ms)
+        .bind(id.0)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
