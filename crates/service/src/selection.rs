@@ -106,12 +106,19 @@ impl Services {
                 "only approved SKUs can be shelved",
             ));
         }
-        let shelf = store::shelf_of(self.store.pool(), anchor).await?;
-        if shelf.len() as i64 >= SHELF_MAX && !shelf.iter().any(|s| s.id == sku_id) {
-            return Err(ServiceError::conflict(
-                "shelf_full",
-                format!("a shelf holds at most {SHELF_MAX} SKUs"),
-            ));
+        let size = store::shelf_size(self.store.pool(), anchor).await?;
+        if size >= SHELF_MAX {
+            // Re-adding a SKU that is already there stays harmless at the limit.
+            let already = store::shelf_of(self.store.pool(), anchor)
+                .await?
+                .iter()
+                .any(|s| s.id == sku_id);
+            if !already {
+                return Err(ServiceError::conflict(
+                    "shelf_full",
+                    format!("a shelf holds at most {SHELF_MAX} SKUs"),
+                ));
+            }
         }
         store::add_to_shelf(self.store.pool(), anchor, sku_id, now_ms()).await?;
         self.shelf(actor).await

@@ -647,3 +647,15 @@ pub async fn approve_all_pending(conn: &mut sqlx::AnyConnection, now_ms: i64) ->
     .await?;
     Ok(result.rows_affected())
 }
+
+/// How many SKUs an anchor has shelved, in the pool or not (the shelf limit counts them all).
+pub async fn shelf_size<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    anchor_id: UserId,
+) -> StoreResult<i64> {
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM shelf_items WHERE anchor_id = $1")
+        .bind(anchor_id.0)
+        .fetch_one(db)
+        .await?;
+    col(&row, "n")
+}
