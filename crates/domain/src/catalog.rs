@@ -560,4 +560,72 @@ mod tests {
             Some("invalid_images")
         );
     }
+
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        #[derive(Debug, Clone, Copy)]
+        enum Action {
+            Approve,
+            Reject,
+            ContentChanged,
+            Delist,
+            Relist,
+        }
+
+        fn action() -> impl Strategy<Value = Action> {
+            prop_oneof![
+                Just(Action::Approve),
+                Just(Action::Reject),
+                Just(Action::ContentChanged),
+                Just(Action::Delist),
+                Just(Action::Relist),
+            ]
+        }
+
+        proptest! {
+            /// Whatever a supplier and an operator do, a SKU enters the pool only by an
+            /// operator's approval of a SKU waiting for review, and a content change always
+            /// takes it out of the pool.
+            #[test]
+            fn only_review_admits(actions in proptest::collection::vec(action(), 0..40)) {
+                let mut status = SkuStatus::PendingReview;
+                for action in actions {
+                    let before = status;
+                    status = match action {
+                        Action::Approve => status.approve().unwrap_or(status),
+                        Action::Reject => status.reject().unwrap_or(status),
+                        Action::ContentChanged => status.content_changed(),
+                        Action::Delist => status.delist().unwrap_or(status),
+                        Action::Relist => status.relist().unwrap_or(status),
+                    };
+                    if status == SkuStatus::Approved && before != SkuStatus::Approved {
+                        prop_assert!(matches!(action, Action::Approve));
+                        prop_assert_eq!(before, SkuStatus::PendingReview);
+                    }
+                    if matches!(action, Action::ContentChanged) {
+                        prop_assert_ne!(status, SkuStatus::Approved);
+                    }
+                }
+            }
+
+            /// Every accepted pricing keeps the platform whole: the anchor's commission at
+            /// the pool price fits in the margin over supply, and the floor is above supply.
+            #[test]
+            fn accepted_pricing_is_consistent(
+                supply in 1i64..2_000_000,
+                pool in 1i64..2_000_000,
+                floor in 1i64..2_000_000,
+                retail in 1i64..3_000_000,
+                bps in 0i64..12_000,
+            ) {
+                if let Ok(p) = SkuPricing::parse(supply, pool, floor, retail, bps, CommissionPolicy::default()) {
+                    prop_assert!(p.supply < p.floor && p.floor <= p.pool && p.pool <= p.retail);
+                    let commission = p.pool.share(p.commission).unwrap_or(Fen(i64::MAX));
+                    prop_assert!(commission.0 <= p.pool.0 - p.supply.0);
+                }
+            }
+        }
+    }
 }
