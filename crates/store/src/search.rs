@@ -3,7 +3,7 @@
 //! The text match differs by database (FTS5 on SQLite, a GIN-indexed term array on
 //! PostgreSQL); both match the same pre-segmented terms, so both stores find the same SKUs.
 
-use crate::pool::{sku_from_row, SkuRow, SKU_COLUMNS, SKU_FROM};
+use crate::pool::{sku_from_row, SkuRow, SKU_COLUMNS};
 use crate::{Dialect, Store, StoreResult};
 
 /// A category filter, resolved by the caller from the taxonomy.
@@ -132,18 +132,38 @@ impl Store {
             let p = next(&mut params, Param::Text(brand.clone()));
             clauses.push(format!("s.brand = {p}"));
         }
+        // Ties break on id in the direction of the sort, so an index on (status, key) — which
+        // ends in the row id — serves the whole ORDER BY without a sort step.
         let order = match query.sort {
             PoolSort::CommissionDesc => "s.commission_bps DESC, s.id DESC",
-            PoolSort::PriceAsc => "s.pool_fen ASC, s.id DESC",
+            PoolSort::PriceAsc => "s.pool_fen ASC, s.id ASC",
             PoolSort::PriceDesc => "s.pool_fen DESC, s.id DESC",
             PoolSort::SalesDesc => "s.recent_sales DESC, s.id DESC",
             PoolSort::Newest => "s.id DESC",
         };
         let limit = next(&mut params, Param::Int(query.limit + 1));
         let offset = next(&mut params, Param::Int(query.offset));
+        let filters = clauses.join(" AND ");
+        // The page is chosen over narrow rows first and only its ~20 rows are read whole
+        // ("late materialisation"), so filtering and sorting never drag titles and images.
+        let page = if query.terms.is_empty() {
+            format!(
+                "SELECT s.id FROM skus s WHERE {filters} ORDER BY {order} LIMIT {limit} OFFSET {offset}"
+            )
+        } else {
+            // With text, the matches are collected first (through the full-text index) and
+            // then sorted. Without the fence, a planner that misjudges a rare term walks a sort
+            // index over the whole pool looking for matches.
+            format!(
+                "WITH matched AS MATERIALIZED (SELECT s.id, s.commission_bps, s.pool_fen, \
+                 s.recent_sales FROM skus s WHERE {filters}) \
+                 SELECT s.id FROM matched s ORDER BY {order} LIMIT {limit} OFFSET {offset}"
+            )
+        };
         let sql = format!(
-            "SELECT {SKU_COLUMNS} FROM {SKU_FROM} WHERE {} ORDER BY {order} LIMIT {limit} OFFSET {offset}",
-            clauses.join(" AND ")
+            "SELECT {SKU_COLUMNS} FROM ({page}) page JOIN skus s ON s.id = page.id \
+             JOIN spus p ON p.id = s.spu_id JOIN suppliers sup ON sup.id = s.supplier_id \
+             ORDER BY {order}"
         );
         let mut q = sqlx::query(&sql);
         for param in params {
