@@ -158,6 +158,16 @@ impl Store {
         let pool = AnyPoolOptions::new()
             .max_connections(POSTGRES_MAX_CONNECTIONS)
             .acquire_timeout(ACQUIRE_TIMEOUT)
+            .after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    // Statements are prepared and cached per connection; a generic plan made
+                    // without the parameters' values misjudges pool filters (a rare category
+                    // walks the whole commission index). Planning each time costs well under a
+                    // millisecond and sees the real values.
+                    conn.execute("SET plan_cache_mode = force_custom_plan").await?;
+                    Ok(())
+                })
+            })
             .connect(url)
             .await?;
         Ok(Store {

@@ -1,0 +1,25 @@
+-- Pool indexes that only cover the pool itself (approved SKUs). Nearly every row shares one
+-- status, so an index that starts with status tells the planner nothing and it picked the
+-- wrong one (sorting a million rows by hand); partial indexes name the pool once and lead
+-- with the key that filters or sorts. Each ends in id, so ties break in id order
+-- without a sort step.
+DROP INDEX skus_status_commission;
+DROP INDEX skus_status_price;
+DROP INDEX skus_status_sales;
+DROP INDEX skus_status_category1;
+DROP INDEX skus_status_category2;
+DROP INDEX skus_status_category3;
+DROP INDEX skus_status_category;
+DROP INDEX skus_status_brand;
+
+CREATE INDEX pool_commission ON skus(commission_bps, id) WHERE status = 'approved';
+CREATE INDEX pool_price ON skus(pool_fen, id) WHERE status = 'approved';
+CREATE INDEX pool_sales ON skus(recent_sales, id) WHERE status = 'approved';
+CREATE INDEX pool_category1 ON skus(category_l1, commission_bps, id) WHERE status = 'approved';
+CREATE INDEX pool_category2 ON skus(category_l2, commission_bps, id) WHERE status = 'approved';
+CREATE INDEX pool_category3 ON skus(category_l3, commission_bps, id) WHERE status = 'approved';
+CREATE INDEX pool_category ON skus(category_id, commission_bps, id) WHERE status = 'approved';
+CREATE INDEX pool_brand ON skus(brand, commission_bps, id) WHERE status = 'approved';
+
+CREATE INDEX skus_review_queue ON skus(id) WHERE status = 'pending_review';
+CREATE INDEX skus_supplier ON skus(supplier_id, id);
