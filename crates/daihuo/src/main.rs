@@ -52,7 +52,9 @@ impl StoreArgs {
     /// Opens and migrates the store.
     pub async fn open(&self) -> anyhow::Result<Store> {
         let store = match &self.database_url {
-            Some(url) => Store::connect(url).await.context("connect to the database")?,
+            Some(url) => Store::connect(url)
+                .await
+                .context("connect to the database")?,
             None => Store::open_sqlite(&self.data_dir)
                 .await
                 .with_context(|| format!("open the data directory {}", self.data_dir.display()))?,
@@ -158,7 +160,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .with_context(|| format!("listen on {}", args.listen))?;
     let address = listener.local_addr()?;
     tracing::info!(%address, "daihuo serving");
-    eprintln!("daihuo is serving on http://{address} (API document: http://{address}/api/openapi.json)");
+    eprintln!(
+        "daihuo is serving on http://{address} (API document: http://{address}/api/openapi.json)"
+    );
     let state = daihuo_http::AppState {
         services,
         metrics: daihuo_http::metrics_handle(),
@@ -183,7 +187,13 @@ async fn ensure_first_operator(services: &Services, store: &StoreArgs) -> anyhow
             .collect::<String>()
     };
     match services
-        .create_user("admin", &password, "Platform operator", Role::Operator, None)
+        .create_user(
+            "admin",
+            &password,
+            "Platform operator",
+            Role::Operator,
+            None,
+        )
         .await
     {
         Ok(_) => {}
@@ -248,18 +258,22 @@ async fn sqlx_free_supplier_staff(
 async fn import(args: ImportArgs) -> anyhow::Result<()> {
     let services = Services::new(args.store.open().await?, ServiceConfig::default());
     let actor = supplier_actor(&services, &args.supplier).await?;
-    let file = std::fs::File::open(&args.file)
-        .with_context(|| format!("open {}", args.file.display()))?;
+    let file =
+        std::fs::File::open(&args.file).with_context(|| format!("open {}", args.file.display()))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     // Estimate rows from the size for the bar; it is corrected at the end.
     let bar = indicatif::ProgressBar::new((size / 200).max(1));
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} {pos} rows [{elapsed_precise}] {per_sec}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        indicatif::ProgressStyle::with_template(
+            "{spinner} {pos} rows [{elapsed_precise}] {per_sec}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
     );
     let started = std::time::Instant::now();
     let report = services
-        .import_feed(&actor, std::io::BufReader::new(file), |rows| bar.set_position(rows))
+        .import_feed(&actor, std::io::BufReader::new(file), |rows| {
+            bar.set_position(rows)
+        })
         .await
         .map_err(|e| anyhow::anyhow!("{e} ({})", e.code()))?;
     bar.finish_and_clear();
@@ -270,7 +284,10 @@ async fn import(args: ImportArgs) -> anyhow::Result<()> {
     );
     for error in &report.errors {
         if let Some(e) = &error.error {
-            eprintln!("line {}: {} {}: {}", error.row, error.sku_code, e.code, e.message);
+            eprintln!(
+                "line {}: {} {}: {}",
+                error.row, error.sku_code, e.code, e.message
+            );
         }
     }
     println!("{}", serde_json::to_string(&report)?);

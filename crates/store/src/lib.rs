@@ -164,7 +164,8 @@ impl Store {
                     // without the parameters' values misjudges pool filters (a rare category
                     // walks the whole commission index). Planning each time costs well under a
                     // millisecond and sees the real values.
-                    conn.execute("SET plan_cache_mode = force_custom_plan").await?;
+                    conn.execute("SET plan_cache_mode = force_custom_plan")
+                        .await?;
                     Ok(())
                 })
             })
