@@ -243,9 +243,13 @@ impl Store {
     }
 }
 
+/// Connection settings of the embedded store. `mmap_size` (4 GiB of address space, not
+/// memory) lets reads of a large pool come straight from the page cache instead of one
+/// `pread` per page: a text search that checks ten thousand matches spent most of its time in
+/// those calls.
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
      PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA cache_size = -65536; \
-     PRAGMA temp_store = MEMORY;";
+     PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 4294967296;";
 const _: () = assert!(
     SQLITE_BUSY_TIMEOUT_MS == 10_000,
     "keep SQLITE_PRAGMAS in step"

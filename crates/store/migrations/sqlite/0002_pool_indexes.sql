@@ -16,6 +16,9 @@ CREATE INDEX pool_commission ON skus(commission_bps) WHERE status = 'approved';
 CREATE INDEX pool_price ON skus(pool_fen) WHERE status = 'approved';
 CREATE INDEX pool_sales ON skus(recent_sales) WHERE status = 'approved';
 CREATE INDEX pool_category1 ON skus(category_l1, commission_bps) WHERE status = 'approved';
+-- A broad category sorted by price or by age.
+CREATE INDEX pool_category1_price ON skus(category_l1, pool_fen) WHERE status = 'approved';
+CREATE INDEX pool_category1_newest ON skus(category_l1) WHERE status = 'approved';
 CREATE INDEX pool_category2 ON skus(category_l2, commission_bps) WHERE status = 'approved';
 CREATE INDEX pool_category3 ON skus(category_l3, commission_bps) WHERE status = 'approved';
 CREATE INDEX pool_category ON skus(category_id, commission_bps) WHERE status = 'approved';
