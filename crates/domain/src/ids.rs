@@ -35,4 +35,6 @@ entity_id!(
     SkuId,
     /// A supplier's API token, for its own systems.
     ApiTokenId,
+    /// A live session: one broadcast of an anchor's room.
+    LiveSessionId,
 );

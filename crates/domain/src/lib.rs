@@ -8,6 +8,7 @@
 pub mod account;
 pub mod catalog;
 pub mod ids;
+pub mod moderation;
 pub mod money;
 pub mod place;
 pub mod stock;
