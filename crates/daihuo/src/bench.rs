@@ -6,6 +6,7 @@
 //! server. Data goes in through the same service calls the HTTP API uses, so the benchmark
 //! measures the real write path and the real search path, not a shortcut around them.
 
+mod fanout;
 mod import;
 mod search;
 
@@ -45,6 +46,13 @@ pub enum BenchCommand {
     Search(search::SearchArgs),
     /// Import of a CSV catalogue feed through the real feed path.
     Import(import::ImportArgs),
+    /// Room fan-out: many WebSocket viewers on one node or several joined by NATS, with
+    /// publish→receive latency, gaps, memory per viewer and like coalescing; `--peer` runs
+    /// the same load against nats-server's WebSocket listener.
+    Fanout(fanout::FanoutArgs),
+    /// A load worker of `bench fanout` (started by it, not by hand).
+    #[command(hide = true)]
+    FanoutWorker(fanout::worker::WorkerArgs),
 }
 
 /// Runs a benchmark.
@@ -52,6 +60,8 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
     match command {
         BenchCommand::Search(args) => search::run(args).await,
         BenchCommand::Import(args) => import::run(args).await,
+        BenchCommand::Fanout(args) => fanout::run(args).await,
+        BenchCommand::FanoutWorker(args) => fanout::worker::run(args).await,
     }
 }
 
