@@ -253,6 +253,12 @@ struct Measured {
     killed: Option<usize>,
     /// Client worker RSS with everything joined, KiB, summed.
     client_rss_kb: u64,
+    /// CPU seconds the servers used during the measured window.
+    server_cpu_s: f64,
+    /// CPU seconds the workers used during the measured window.
+    client_cpu_s: f64,
+    /// CPU seconds the whole machine spent busy during the window, over all cores.
+    machine_busy_s: f64,
 }
 
 /// Runs the scenario against daihuo nodes.
@@ -650,6 +656,16 @@ async fn measure(
         send(worker, &format!("go {from_us}")).await?;
     }
     eprintln!("measuring for {} s", args.duration_s);
+    let server_pids: Vec<u32> = processes.iter().map(|p| p.pid).collect();
+    let worker_pids: Vec<u32> = workers.iter().filter_map(|w| w.child.id()).collect();
+    let cpu_of = |pids: &[u32]| {
+        pids.iter()
+            .map(|pid| cluster::cpu_s(*pid))
+            .collect::<Vec<_>>()
+    };
+    let server_cpu_start = cpu_of(&server_pids);
+    let client_cpu_start: f64 = cpu_of(&worker_pids).iter().flatten().sum();
+    let machine_start = machine_busy_s();
     let window_started = Instant::now();
     let window = Duration::from_secs(args.duration_s);
     let mut killed = None;
@@ -669,7 +685,23 @@ async fn measure(
         }
     }
     stop.store(true, Ordering::Relaxed);
+    let until_us = now_us();
     let window_s = window_started.elapsed().as_secs_f64();
+    // A killed node's time is counted up to its death: read what the survivors used.
+    let server_cpu_end = cpu_of(&server_pids);
+    let server_cpu_s: f64 = server_cpu_end
+        .iter()
+        .zip(&server_cpu_start)
+        .filter_map(|(end, start)| Some((*end)? - (*start)?))
+        .sum();
+    let client_cpu_s = cpu_of(&worker_pids).iter().flatten().sum::<f64>() - client_cpu_start;
+    let machine_busy = machine_busy_s()
+        .zip(machine_start)
+        .map(|(end, start)| end - start)
+        .unwrap_or(0.0);
+    for worker in &mut workers {
+        send(worker, &format!("end {until_us}")).await?;
+    }
     for handle in publishers {
         handle.abort();
     }
@@ -700,7 +732,24 @@ async fn measure(
         join_s,
         killed,
         client_rss_kb,
+        server_cpu_s,
+        client_cpu_s,
+        machine_busy_s: machine_busy,
     })
+}
+
+/// Seconds all cores have spent busy since boot (everything but idle and iowait in
+/// /proc/stat), to show how much of the machine others were using.
+fn machine_busy_s() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let line = stat.lines().next()?.strip_prefix("cpu ")?;
+    let ticks: Vec<u64> = line
+        .split_whitespace()
+        .filter_map(|t| t.parse().ok())
+        .collect();
+    let total: u64 = ticks.iter().take(8).sum();
+    let idle = ticks.get(3)? + ticks.get(4)?;
+    Some((total - idle) as f64 / 100.0)
 }
 
 /// SIGKILL through the `kill` command (the crate forbids `unsafe`, so no libc call).
@@ -886,6 +935,19 @@ fn summarise(
     out.insert("server_rss_kb_idle".into(), json!(measured.rss_idle_kb));
     out.insert("server_rss_kb_per_viewer".into(), json!(per_viewer));
     out.insert("client_rss_kb".into(), json!(measured.client_rss_kb));
+    // Cores' worth of CPU used during the window: the machine has two, shared with others.
+    out.insert(
+        "server_cores".into(),
+        json!(round3(measured.server_cpu_s / window)),
+    );
+    out.insert(
+        "client_cores".into(),
+        json!(round3(measured.client_cpu_s / window)),
+    );
+    out.insert(
+        "machine_busy_cores".into(),
+        json!(round3(measured.machine_busy_s / window)),
+    );
     if args.likes_per_s > 0 && target == "daihuo" {
         let like_messages = sum(|r| r.like_messages);
         out.insert(
@@ -904,6 +966,15 @@ fn summarise(
         out.insert(
             "counters_per_s_per_viewer_max".into(),
             json!(round3(counters_max as f64 / window)),
+        );
+        out.insert(
+            "counters_max_in_one_second".into(),
+            json!(measured
+                .reports
+                .iter()
+                .map(|r| r.counters_in_one_second_max)
+                .max()
+                .unwrap_or(0)),
         );
         out.insert(
             "like_updates_per_s_per_viewer".into(),

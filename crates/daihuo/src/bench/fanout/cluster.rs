@@ -92,6 +92,20 @@ pub fn rss_kb(pid: u32) -> anyhow::Result<u64> {
         .context("VmRSS in /proc status")
 }
 
+/// CPU time a process has used (user + system), seconds, from /proc; `None` once it is gone.
+pub fn cpu_s(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name may hold spaces; the fields after its closing parenthesis do not.
+    let after = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(ticks as f64 / CLOCK_TICKS_PER_S)
+}
+
+/// The kernel's clock ticks per second (`getconf CLK_TCK`, 100 on Linux).
+const CLOCK_TICKS_PER_S: f64 = 100.0;
+
 /// One `daihuo serve` node.
 pub struct Node {
     /// The process.

@@ -5,8 +5,9 @@
 //!
 //! It talks to its coordinator over stdin and stdout, one line each way per step:
 //! stdout `ready {…}` once every viewer has joined (or given up), stdin `go <from_us>` to start
-//! measuring notices stamped at or after `from_us` (and to start sending likes), stdin `stop`
-//! to end, answered by stdout `report {…}`.
+//! measuring notices stamped at or after `from_us` (and to start sending likes), stdin
+//! `end <until_us>` to close the measured window (notices stamped later are not measured,
+//! likes stop), stdin `stop` to end, answered by stdout `report {…}`.
 
 use super::frames::{FrameCheck, ViewerSequence};
 use super::{LATENCY_MAX_US, SOURCE_IP_VIEWERS};
@@ -136,6 +137,8 @@ struct Tally {
     like_updates: AtomicU64,
     /// The most counters frames one viewer received while measuring.
     counters_frames_max: AtomicU64,
+    /// The most counters frames one viewer received within one calendar second.
+    counters_in_one_second_max: AtomicU64,
     /// Offsets missing without a `skipped` frame covering them.
     gaps: AtomicU64,
     /// Places where offsets were missing.
@@ -164,6 +167,9 @@ struct Shared {
     spec: WorkerSpec,
     /// Notices stamped at or after this (Unix µs) are measured; 0 before `go`.
     measure_from_us: AtomicU64,
+    /// Notices stamped after this (Unix µs) are not measured, and frames and likes are only
+    /// counted before it; `u64::MAX` until `end`.
+    measure_until_us: AtomicU64,
     /// Set by `stop`: viewers stop counting.
     stopped: AtomicBool,
     /// The counts.
@@ -179,8 +185,19 @@ struct Shared {
 }
 
 impl Shared {
+    /// Whether now is inside the measured window.
     fn measuring(&self) -> bool {
-        self.measure_from_us.load(Ordering::Relaxed) != 0 && !self.stopped.load(Ordering::Relaxed)
+        let from = self.measure_from_us.load(Ordering::Relaxed);
+        from != 0 && now_us() < self.measure_until_us.load(Ordering::Relaxed)
+    }
+
+    /// Whether a notice stamped `sent_at_us` is measured.
+    fn measured_notice(&self, sent_at_us: u64) -> bool {
+        let from = self.measure_from_us.load(Ordering::Relaxed);
+        from != 0
+            && sent_at_us >= from
+            && sent_at_us <= self.measure_until_us.load(Ordering::Relaxed)
+            && !self.stopped.load(Ordering::Relaxed)
     }
 
     fn note_error(&self, message: String) {
@@ -213,6 +230,8 @@ pub struct WorkerReport {
     pub like_updates: u64,
     /// The most counters frames one viewer received while measuring.
     pub counters_frames_max: u64,
+    /// The most counters frames one viewer received within one calendar second.
+    pub counters_in_one_second_max: u64,
     /// Missing offsets.
     pub gaps: u64,
     /// Places with missing offsets.
@@ -267,6 +286,7 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<()> {
     let shared = Arc::new(Shared {
         spec,
         measure_from_us: AtomicU64::new(0),
+        measure_until_us: AtomicU64::new(u64::MAX),
         stopped: AtomicBool::new(false),
         tally: Tally::default(),
         latency_all: Mutex::new(latency_histogram()?),
@@ -312,6 +332,13 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<()> {
                     .measure_from_us
                     .store(from_us.max(1), Ordering::Relaxed);
             }
+            Some("end") => {
+                let until_us = words
+                    .next()
+                    .and_then(|w| w.parse::<u64>().ok())
+                    .context("end needs a time in µs")?;
+                shared.measure_until_us.store(until_us, Ordering::Relaxed);
+            }
             Some("stop") => break,
             _ => anyhow::bail!("unknown command {line:?}"),
         }
@@ -343,6 +370,7 @@ fn report(shared: &Shared) -> anyhow::Result<WorkerReport> {
         counters_frames: load(&t.counters_frames),
         like_updates: load(&t.like_updates),
         counters_frames_max: load(&t.counters_frames_max),
+        counters_in_one_second_max: load(&t.counters_in_one_second_max),
         gaps: load(&t.gaps),
         gap_events: load(&t.gap_events),
         duplicates: load(&t.duplicates),
@@ -377,6 +405,10 @@ struct ViewerState {
     counters_frames: u64,
     /// The like total last seen.
     likes: Option<u64>,
+    /// The Unix second of the last counters frame.
+    second: u64,
+    /// Counters frames received in that second.
+    in_second: u64,
 }
 
 /// Why a connection ended.
@@ -401,6 +433,8 @@ async fn viewer(shared: Arc<Shared>, local: u64) {
         rejoined: false,
         counters_frames: 0,
         likes: None,
+        second: 0,
+        in_second: 0,
     };
     let mut node = first_node;
     let mut ever_joined = false;
@@ -466,8 +500,6 @@ async fn viewer(shared: Arc<Shared>, local: u64) {
             }
         }
     }
-    let max = &shared.tally.counters_frames_max;
-    max.fetch_max(state.counters_frames, Ordering::Relaxed);
 }
 
 type Socket = WebSocketStream<TcpStream>;
@@ -626,8 +658,7 @@ fn apply(shared: &Shared, state: &mut ViewerState, check: FrameCheck, measuring:
                 t.duplicates.fetch_add(1, Ordering::Relaxed);
             }
             if let Some(sent_at_us) = sent_at_us {
-                let from = shared.measure_from_us.load(Ordering::Relaxed);
-                if measuring && sent_at_us >= from {
+                if shared.measured_notice(sent_at_us) {
                     let latency = now_us().saturating_sub(sent_at_us).clamp(1, LATENCY_MAX_US);
                     t.notices.fetch_add(1, Ordering::Relaxed);
                     if let Ok(mut h) = shared.latency_all.lock() {
@@ -652,6 +683,16 @@ fn apply(shared: &Shared, state: &mut ViewerState, check: FrameCheck, measuring:
             if measuring {
                 t.counters_frames.fetch_add(1, Ordering::Relaxed);
                 state.counters_frames += 1;
+                t.counters_frames_max
+                    .fetch_max(state.counters_frames, Ordering::Relaxed);
+                let second = now_us() / 1_000_000;
+                if second != state.second {
+                    state.second = second;
+                    state.in_second = 0;
+                }
+                state.in_second += 1;
+                t.counters_in_one_second_max
+                    .fetch_max(state.in_second, Ordering::Relaxed);
                 if state.likes.is_some_and(|previous| previous != likes) {
                     t.like_updates.fetch_add(1, Ordering::Relaxed);
                 }
