@@ -97,5 +97,17 @@ impl From<daihuo_domain::account::AccountError> for ServiceError {
     }
 }
 
+impl From<daihuo_domain::live::LiveError> for ServiceError {
+    fn from(error: daihuo_domain::live::LiveError) -> Self {
+        ServiceError::invalid(error.code(), error.to_string())
+    }
+}
+
+impl From<daihuo_domain::live::SessionTransitionError> for ServiceError {
+    fn from(error: daihuo_domain::live::SessionTransitionError) -> Self {
+        ServiceError::conflict(error.code(), error.to_string())
+    }
+}
+
 /// Result of a service call.
 pub type ServiceResult<T> = Result<T, ServiceError>;

@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod catalog;
 mod error;
 pub mod feed;
+pub mod live;
 pub mod selection;
 
 pub use error::{ServiceError, ServiceResult};
