@@ -466,3 +466,77 @@ macro_rules! store_case {
         }
     };
 }
+
+/// The current time in Unix milliseconds, for start times relative to now.
+pub fn now_ms() -> i64 {
+    daihuo_store::now_ms()
+}
+
+impl TestApp {
+    /// GET without a token, as an anonymous visitor.
+    pub async fn get_anonymous(&self, path: &str) -> Reply {
+        self.call(Method::GET, path, None, None).await
+    }
+
+    /// POST without a body.
+    pub async fn post_empty(&self, path: &str, token: &str) -> Reply {
+        self.call(Method::POST, path, Some(token), None).await
+    }
+
+    /// PATCH JSON with a token.
+    pub async fn patch(&self, path: &str, token: &str, body: &Value) -> Reply {
+        self.call(Method::PATCH, path, Some(token), Some(body))
+            .await
+    }
+
+    /// The user id behind a session token.
+    pub async fn user_id(&self, token: &str) -> i64 {
+        self.get("/api/me", token).await.expect(200)["id"]
+            .as_i64()
+            .expect("a user id")
+    }
+
+    /// A supplier's SKU `code` (priced as [`sku`]) approved by the operator and put on the
+    /// anchor's shelf; returns its id.
+    pub async fn shelved_sku(&self, supplier: &str, anchor: &str, code: &str) -> i64 {
+        let id = self
+            .create_sku(supplier, sku(code, &format!("格力 空调 {code}")))
+            .await;
+        let operator = self.operator().await;
+        self.approve(&operator, id).await;
+        self.put(&format!("/api/anchor/shelf/{id}"), anchor, &json!({}))
+            .await
+            .expect(200);
+        id
+    }
+
+    /// Schedules a session starting `starts_in_ms` from now, selling `sku_ids` at the pool
+    /// price of [`sku`]; returns the reply.
+    pub async fn schedule(
+        &self,
+        anchor: &str,
+        title: &str,
+        starts_in_ms: i64,
+        sku_ids: &[i64],
+    ) -> Reply {
+        let items: Vec<Value> = sku_ids
+            .iter()
+            .map(|id| json!({"sku_id": id, "live_price_fen": 899_900}))
+            .collect();
+        self.post(
+            "/api/live-sessions",
+            anchor,
+            &json!({"title": title, "starts_at_ms": now_ms() + starts_in_ms, "items": items}),
+        )
+        .await
+    }
+
+    /// Schedules a session an hour ahead and returns its id.
+    pub async fn scheduled_session(&self, anchor: &str, title: &str, sku_ids: &[i64]) -> i64 {
+        self.schedule(anchor, title, 3_600_000, sku_ids)
+            .await
+            .expect(201)["session"]["id"]
+            .as_i64()
+            .expect("a session id")
+    }
+}
