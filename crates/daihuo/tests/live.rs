@@ -745,6 +745,16 @@ async fn case_room_hub_calls(app: &TestApp) {
     assert!(!services.record_viewer(id, "user:7").await.expect("record"));
     assert!(services.record_viewer(id, "anon:x1").await.expect("record"));
     assert!(services.record_viewer(id, "").await.is_err());
+    let unknown = services
+        .record_viewer(LiveSessionId(999_999), "user:7")
+        .await
+        .err()
+        .map(|e| e.code());
+    assert_eq!(
+        unknown,
+        Some("not_found"),
+        "an unknown session is not found"
+    );
     services
         .add_session_counters(id, 100, 3, 2, 40)
         .await

@@ -80,6 +80,7 @@ impl From<StoreError> for ServiceError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::Conflict => ServiceError::conflict("conflict", "already exists"),
+            StoreError::MissingReference => ServiceError::NotFound("referenced record"),
             other => ServiceError::Internal(anyhow_like::Internal(other.to_string())),
         }
     }

@@ -1060,7 +1060,8 @@ impl Services {
 
     /// Records that a viewer (a user id or an anonymous visitor id) joined a session; returns
     /// whether it is the first time. For the room hub (no actor), which adds the new unique
-    /// viewers it counted with [`Services::add_session_counters`].
+    /// viewers it counted with [`Services::add_session_counters`]. An unknown session is
+    /// `not_found` (the foreign key refuses the row; no extra read on this path).
     pub async fn record_viewer(&self, id: LiveSessionId, viewer_key: &str) -> ServiceResult<bool> {
         if viewer_key.is_empty() || viewer_key.len() > VIEWER_KEY_MAX_BYTES {
             return Err(ServiceError::invalid(
