@@ -17,7 +17,7 @@ use daihuo_refdata::synthetic;
 use daihuo_service::accounts::NewSupplier;
 use daihuo_service::catalog::{Attribute, SkuInput, WarehouseInput, WarehouseStockInput};
 use daihuo_service::{Actor, Credential, ServiceConfig, Services};
-use daihuo_store::{Dialect, Store};
+use daihuo_store::{databases, Dialect, Store};
 use std::path::PathBuf;
 
 /// The largest catalogue a benchmark builds: ten times the target, to look past it, and small
@@ -118,16 +118,12 @@ impl FreshStore {
 
     async fn create_postgres(url: &str, scenario: &str, keep: bool) -> anyhow::Result<FreshStore> {
         let name = format!("daihuo_bench_{scenario}");
-        drop_database(url, &name).await?;
-        let server = Store::connect(url)
+        databases::drop_database(url, &name)
             .await
-            .context("connect to the PostgreSQL server")?;
-        sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
-            .execute(server.pool())
+            .with_context(|| format!("drop the database {name}"))?;
+        let reopen_url = databases::create_database(url, &name)
             .await
             .with_context(|| format!("create the database {name}"))?;
-        server.close().await;
-        let reopen_url = with_database(url, &name);
         let store = Store::connect(&reopen_url)
             .await
             .with_context(|| format!("connect to {name}"))?;
@@ -213,41 +209,12 @@ impl FreshStore {
                     .with_context(|| format!("remove {}", dir.display()))?;
             }
             Cleanup::DropDatabase { server_url, name } => {
-                drop_database(&server_url, &name).await?;
+                databases::drop_database(&server_url, &name)
+                    .await
+                    .with_context(|| format!("drop the database {name}"))?;
             }
         }
         Ok(())
-    }
-}
-
-/// Drops a benchmark database, closing any connections a crashed run left behind.
-async fn drop_database(server_url: &str, name: &str) -> anyhow::Result<()> {
-    let server = Store::connect(server_url)
-        .await
-        .context("connect to the PostgreSQL server")?;
-    // DROP DATABASE refuses a transaction block; raw_sql sends it as one simple query.
-    sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .execute(server.pool())
-        .await
-        .with_context(|| format!("drop the database {name}"))?;
-    server.close().await;
-    Ok(())
-}
-
-/// `url` with its database name replaced by `name` (query parameters kept).
-fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((base, query)) => (base, Some(query)),
-        None => (url, None),
-    };
-    let authority_start = base.find("://").map_or(0, |i| i + 3);
-    let server = match base[authority_start..].find('/') {
-        Some(slash) => &base[..authority_start + slash],
-        None => base,
-    };
-    match query {
-        Some(query) => format!("{server}/{name}?{query}"),
-        None => format!("{server}/{name}"),
     }
 }
 
@@ -413,22 +380,6 @@ pub(crate) fn round3(value: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn database_name_is_replaced() {
-        assert_eq!(
-            with_database("postgres://postgres@127.0.0.1:5432/postgres", "x"),
-            "postgres://postgres@127.0.0.1:5432/x"
-        );
-        assert_eq!(
-            with_database("postgres://u:p@h/db?sslmode=disable", "x"),
-            "postgres://u:p@h/x?sslmode=disable"
-        );
-        assert_eq!(
-            with_database("postgres://h:5432", "x"),
-            "postgres://h:5432/x"
-        );
-    }
 
     #[test]
     fn about_four_in_five_skus_have_stock() {

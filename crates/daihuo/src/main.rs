@@ -7,6 +7,8 @@ mod bench;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use daihuo_domain::account::Role;
+use daihuo_domain::moderation::BannedWords;
+use daihuo_room::{Hub, HubConfig};
 use daihuo_service::{Actor, Credential, ServiceConfig, Services};
 use daihuo_store::Store;
 use std::net::SocketAddr;
@@ -71,6 +73,61 @@ struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "DAIHUO_LISTEN", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
+    #[command(flatten)]
+    rooms: RoomArgs,
+}
+
+/// How this node's live rooms run.
+#[derive(Args)]
+struct RoomArgs {
+    /// NATS server joining this node's live rooms to other nodes' (e.g. nats://127.0.0.1:4222).
+    /// Without it the node's rooms are its own: fine for one node.
+    #[arg(long, env = "DAIHUO_NATS_URL")]
+    nats_url: Option<String>,
+    /// This node's name among the nodes (default: host name and process id).
+    #[arg(long, env = "DAIHUO_NODE_ID")]
+    node_id: Option<String>,
+    /// Viewer connections this node accepts (a process may hold 20,000 open files here).
+    #[arg(long, env = "DAIHUO_MAX_CONNECTIONS", default_value_t = daihuo_room::limits::DEFAULT_NODE_CONNECTIONS)]
+    max_connections: usize,
+    /// Extra banned words for comments, one per line, added to the built-in list.
+    #[arg(long, env = "DAIHUO_BANNED_WORDS")]
+    banned_words: Option<PathBuf>,
+}
+
+impl RoomArgs {
+    /// The services of this node, with rooms alone or joined by NATS.
+    async fn services(&self, store: daihuo_store::Store) -> anyhow::Result<Services> {
+        let banned_words = match &self.banned_words {
+            None => BannedWords::default_list(),
+            Some(path) => BannedWords::default_with(
+                &std::fs::read_to_string(path)
+                    .with_context(|| format!("read banned words {}", path.display()))?,
+            ),
+        };
+        let config = HubConfig {
+            node_id: self.node_id.clone().unwrap_or_else(|| {
+                let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "node".into());
+                format!("{host}-{}", std::process::id())
+            }),
+            max_connections: self.max_connections,
+            max_room_connections: self.max_connections,
+            banned_words,
+        };
+        let source = daihuo_service::room::RoomData::source(store.clone());
+        let hub = match &self.nats_url {
+            None => Hub::local(config, source),
+            Some(url) => {
+                let client = async_nats::connect(url.as_str())
+                    .await
+                    .with_context(|| format!("connect to NATS at {url}"))?;
+                Hub::connect(config, source, client)
+                    .await
+                    .context("join the rooms to NATS")?
+            }
+        };
+        Ok(Services::with_rooms(store, ServiceConfig::default(), hub))
+    }
 }
 
 #[derive(Args)]
@@ -153,7 +210,7 @@ fn main() -> anyhow::Result<()> {
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let store = args.store.open().await?;
-    let services = Services::new(store, ServiceConfig::default());
+    let services = args.rooms.services(store).await?;
     ensure_first_operator(&services, &args.store).await?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await

@@ -44,3 +44,33 @@ fn document_lists_the_routes_of_issue_2() {
     }
     assert!(document["components"]["securitySchemes"]["bearer"].is_object());
 }
+
+#[test]
+fn document_lists_the_live_session_routes() {
+    let document = serde_json::to_value(daihuo_http::openapi()).expect("serialise the document");
+    for path in [
+        "/api/live-sessions",
+        "/api/live-sessions/{id}",
+        "/api/live-sessions/{id}/items",
+        "/api/live-sessions/{id}/live",
+        "/api/live-sessions/{id}/end",
+        "/api/live-sessions/{id}/pin",
+        "/api/live-sessions/{id}/mutes",
+        "/api/live-sessions/{id}/mutes/{user_id}",
+        "/api/live-sessions/live",
+        "/api/live-sessions/upcoming",
+        "/api/me/following/sessions",
+        "/api/anchors/{id}/follow",
+        "/api/me/following",
+        "/api/me/notifications",
+        "/api/me/notifications/read",
+        "/api/campaigns",
+    ] {
+        assert!(
+            document["paths"][path].is_object(),
+            "{path} is missing from the API document"
+        );
+    }
+    // Rooms are public: reading a session asks for no credential.
+    assert!(document["paths"]["/api/live-sessions/{id}"]["get"]["security"].is_null());
+}

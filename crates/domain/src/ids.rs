@@ -35,6 +35,10 @@ entity_id!(
     SkuId,
     /// A supplier's API token, for its own systems.
     ApiTokenId,
-    /// A live session: one broadcast of an anchor's room.
+    /// A live session: one broadcast of one anchor, scheduled, live or ended.
     LiveSessionId,
+    /// A platform campaign (e.g. a "Super Brand Day") that sessions may take part in.
+    CampaignId,
+    /// An in-app notification to one user.
+    NotificationId,
 );

@@ -1,5 +1,5 @@
-//! The pure domain of daihuo: money, identifiers, the product pool's rules and the text rules
-//! of search.
+//! The pure domain of daihuo: money, identifiers, the product pool's rules, live sessions'
+//! rules and the text rules of search.
 //!
 //! Architecture invariant: this crate does no I/O. It has no async, no SQL and no HTTP; it
 //! only turns input into types that cannot hold an invalid value and decides what the rules
@@ -8,6 +8,7 @@
 pub mod account;
 pub mod catalog;
 pub mod ids;
+pub mod live;
 pub mod moderation;
 pub mod money;
 pub mod place;

@@ -46,3 +46,21 @@ impl Modify for BearerSecurity {
         );
     }
 }
+
+/// The caller, if it sent a credential: anonymous requests pass as `None`, a bad credential
+/// is still refused.
+pub struct MaybeAuth(pub Option<Actor>);
+
+impl FromRequestParts<AppState> for MaybeAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        match bearer(parts) {
+            None => Ok(MaybeAuth(None)),
+            Some(token) => Ok(MaybeAuth(Some(state.services.authenticate(token).await?))),
+        }
+    }
+}

@@ -52,6 +52,9 @@ impl From<ServiceError> for ApiError {
             ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
             ServiceError::Conflict { .. } => StatusCode::CONFLICT,
             ServiceError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ServiceError::Denied { .. } => StatusCode::FORBIDDEN,
+            ServiceError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ServiceError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ServiceError::Internal(cause) => {
                 tracing::error!(error = %cause, "internal error");
                 StatusCode::INTERNAL_SERVER_ERROR

@@ -8,7 +8,9 @@
 
 mod auth;
 mod error;
+mod live_routes;
 mod metrics_layer;
+mod rooms;
 mod routes;
 
 pub use error::ApiError;
@@ -45,7 +47,7 @@ pub struct AppState {
 #[openapi(
     info(
         title = "daihuo",
-        description = "Open-source live-commerce engine: the supplier product pool, the selection centre and accounts.",
+        description = "Open-source live-commerce engine: the supplier product pool, the selection centre, live sessions and accounts.",
         license(name = "MIT OR Apache-2.0")
     ),
     components(schemas(error::ErrorBody)),
@@ -55,6 +57,8 @@ pub struct AppState {
         (name = "supplier", description = "A supplier's catalogue, warehouses and stock"),
         (name = "operator", description = "Supplier onboarding and SKU review"),
         (name = "selection", description = "The selection centre and anchors' shelves"),
+        (name = "live", description = "Live sessions, follows, notifications, room moderation and campaigns"),
+        (name = "room", description = "The live room: WebSocket and SSE connection, comments, likes, notices"),
         (name = "system", description = "Health and metrics")
     )
 )]
@@ -63,6 +67,8 @@ struct ApiDoc;
 fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(routes::router())
+        .merge(live_routes::router())
+        .merge(rooms::router())
         .split_for_parts()
 }
 

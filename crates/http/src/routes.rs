@@ -154,7 +154,7 @@ pub struct IdPage {
 }
 
 impl IdPage {
-    fn checked(&self) -> Result<(i64, i64), ApiError> {
+    pub(crate) fn checked(&self) -> Result<(i64, i64), ApiError> {
         let limit = self.limit.unwrap_or(100);
         if !(1..=500).contains(&limit) {
             return Err(ApiError::new(

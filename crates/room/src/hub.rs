@@ -246,6 +246,10 @@ impl Hub {
                 return Err(error);
             }
         };
+        if room.read().ended {
+            self.inner.connections.fetch_sub(1, Ordering::Relaxed);
+            return Err(RoomError::Ended);
+        }
         if room.online_local.fetch_add(1, Ordering::Relaxed) == 0 {
             if let Ok(mut idle) = room.idle_since.lock() {
                 *idle = None;
@@ -271,9 +275,6 @@ impl Hub {
             keys.push(viewer.key(connection));
         }
         let inner = room.read();
-        if inner.ended {
-            return Err(RoomError::Ended);
-        }
         let first = match resume {
             Some(position) if inner.can_resume(position) => {
                 subscription.cursor = position.offset + 1;
@@ -503,7 +504,10 @@ impl HubInner {
                 .lock()
                 .map(|mut keys| std::mem::take(&mut *keys))
                 .unwrap_or_default();
-            let online_now = room.read().counters.online;
+            let online_now = room
+                .peak_since_flush
+                .swap(0, Ordering::Relaxed)
+                .max(room.read().counters.online);
             let flush = CounterFlush {
                 session_id: room.session_id,
                 likes_delta: room.likes_unflushed.load(Ordering::Relaxed),
@@ -541,6 +545,8 @@ impl HubInner {
                 Err(error) => {
                     tracing::warn!(%error, "room counters were not written; kept for the next flush");
                     for (room, sent) in batch {
+                        room.peak_since_flush
+                            .fetch_max(sent.online_now, Ordering::Relaxed);
                         if let Ok(mut keys) = room.new_viewers.lock() {
                             keys.extend(sent.viewer_keys);
                         }

@@ -206,7 +206,7 @@ pub struct CounterFlush {
     pub likes_delta: u64,
     /// Comments since the last flush.
     pub comments_delta: u64,
-    /// Online over all nodes now, for the session's peak.
+    /// The highest online count over all nodes since the last flush, for the session's peak.
     pub online_now: u64,
     /// Viewer keys that joined since the last flush (user or visitor ids), for the count of
     /// unique viewers.

@@ -108,6 +108,9 @@ pub(crate) struct Room {
     pub(crate) idle_since: Mutex<Option<Instant>>,
     /// The highest online count written to the database by this node.
     pub(crate) peak_flushed: AtomicU64,
+    /// The highest online count seen since the last flush, so a short peak between flushes
+    /// still reaches the database.
+    pub(crate) peak_since_flush: AtomicU64,
 }
 
 impl Room {
@@ -148,6 +151,7 @@ impl Room {
             new_viewers: Mutex::new(Vec::new()),
             idle_since: Mutex::new(Some(Instant::now())),
             peak_flushed: AtomicU64::new(0),
+            peak_since_flush: AtomicU64::new(0),
         }
     }
 
@@ -247,6 +251,8 @@ impl Room {
                 likes: inner.likes_recorded + self.likes_unflushed.load(Ordering::Relaxed),
                 comments: inner.comments_recorded + self.comments_unflushed.load(Ordering::Relaxed),
             };
+            self.peak_since_flush
+                .fetch_max(counters.online, Ordering::Relaxed);
             if counters == inner.counters {
                 None
             } else {

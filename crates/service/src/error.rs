@@ -33,6 +33,30 @@ pub enum ServiceError {
         /// For people.
         message: String,
     },
+    /// The actor may not do this now, for a reason it can act on (a mute, say).
+    #[error("{message}")]
+    Denied {
+        /// Stable code.
+        code: &'static str,
+        /// For people.
+        message: String,
+    },
+    /// Too many requests from this actor; it may try again shortly.
+    #[error("{message}")]
+    TooManyRequests {
+        /// Stable code.
+        code: &'static str,
+        /// For people.
+        message: String,
+    },
+    /// This node cannot serve the request now; another node or a retry may.
+    #[error("{message}")]
+    Unavailable {
+        /// Stable code.
+        code: &'static str,
+        /// For people.
+        message: String,
+    },
     /// A failure of ours; details go to the log, never to the client.
     #[error("internal error")]
     Internal(#[source] anyhow_like::Internal),
@@ -54,7 +78,11 @@ impl ServiceError {
             ServiceError::BadCredentials => "bad_credentials",
             ServiceError::Forbidden => "forbidden",
             ServiceError::NotFound(_) => "not_found",
-            ServiceError::Conflict { code, .. } | ServiceError::Invalid { code, .. } => code,
+            ServiceError::Conflict { code, .. }
+            | ServiceError::Invalid { code, .. }
+            | ServiceError::Denied { code, .. }
+            | ServiceError::TooManyRequests { code, .. }
+            | ServiceError::Unavailable { code, .. } => code,
             ServiceError::Internal(_) => "internal",
         }
     }
@@ -80,6 +108,7 @@ impl From<StoreError> for ServiceError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::Conflict => ServiceError::conflict("conflict", "already exists"),
+            StoreError::MissingReference => ServiceError::NotFound("referenced record"),
             other => ServiceError::Internal(anyhow_like::Internal(other.to_string())),
         }
     }
@@ -94,6 +123,45 @@ impl From<daihuo_domain::catalog::CatalogError> for ServiceError {
 impl From<daihuo_domain::account::AccountError> for ServiceError {
     fn from(error: daihuo_domain::account::AccountError) -> Self {
         ServiceError::invalid(error.code(), error.to_string())
+    }
+}
+
+impl From<daihuo_room::RoomError> for ServiceError {
+    fn from(error: daihuo_room::RoomError) -> Self {
+        use daihuo_room::RoomError;
+        let code = error.code();
+        let message = error.to_string();
+        match error {
+            RoomError::NotFound => ServiceError::NotFound("live session"),
+            RoomError::Ended => ServiceError::Conflict { code, message },
+            RoomError::Muted { .. } => ServiceError::Denied { code, message },
+            RoomError::RateLimited => ServiceError::TooManyRequests { code, message },
+            RoomError::BadLikeCount | RoomError::Comment(_) => {
+                ServiceError::Invalid { code, message }
+            }
+            RoomError::NodeFull | RoomError::RoomFull => {
+                ServiceError::Unavailable { code, message }
+            }
+            RoomError::Unavailable(cause) => {
+                tracing::error!(%cause, "room unavailable");
+                ServiceError::Unavailable {
+                    code,
+                    message: "the room is unavailable; try again".into(),
+                }
+            }
+        }
+    }
+}
+
+impl From<daihuo_domain::live::LiveError> for ServiceError {
+    fn from(error: daihuo_domain::live::LiveError) -> Self {
+        ServiceError::invalid(error.code(), error.to_string())
+    }
+}
+
+impl From<daihuo_domain::live::SessionTransitionError> for ServiceError {
+    fn from(error: daihuo_domain::live::SessionTransitionError) -> Self {
+        ServiceError::conflict(error.code(), error.to_string())
     }
 }
 

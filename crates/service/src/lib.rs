@@ -8,6 +8,8 @@ pub mod accounts;
 pub mod catalog;
 mod error;
 pub mod feed;
+pub mod live;
+pub mod room;
 pub mod selection;
 
 pub use error::{ServiceError, ServiceResult};
@@ -15,6 +17,7 @@ pub use error::{ServiceError, ServiceResult};
 use daihuo_domain::account::Role;
 use daihuo_domain::catalog::CommissionPolicy;
 use daihuo_domain::{SupplierId, UserId};
+use daihuo_room::{Hub, HubConfig};
 use daihuo_store::Store;
 use std::time::Duration;
 
@@ -38,19 +41,32 @@ impl Default for ServiceConfig {
     }
 }
 
-/// Every service of a node, sharing one store. Cheap to clone.
+/// Every service of a node, sharing one store and one room hub. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Services {
     /// The database.
     pub store: Store,
     /// Settings.
     pub config: ServiceConfig,
+    /// The live rooms of this node.
+    pub rooms: Hub,
 }
 
 impl Services {
-    /// Services over a migrated store.
+    /// Services over a migrated store, with rooms for this node alone. Must be called inside
+    /// a Tokio runtime (the room hub spawns its tick).
     pub fn new(store: Store, config: ServiceConfig) -> Services {
-        Services { store, config }
+        let rooms = Hub::local(HubConfig::default(), room::RoomData::source(store.clone()));
+        Services::with_rooms(store, config, rooms)
+    }
+
+    /// Services with a room hub built by the caller (one joined to other nodes by NATS).
+    pub fn with_rooms(store: Store, config: ServiceConfig, rooms: Hub) -> Services {
+        Services {
+            store,
+            config,
+            rooms,
+        }
     }
 }
 

@@ -9,6 +9,8 @@
 //! rules live in `daihuo-domain` and the decisions in `daihuo-service`.
 
 mod accounts;
+pub mod databases;
+pub mod live;
 mod pool;
 mod search;
 
@@ -45,13 +47,17 @@ pub enum Dialect {
     Postgres,
 }
 
-/// A storage error. Unique-key clashes are told apart because callers turn them into
-/// conflicts; everything else is an internal error for the caller.
+/// A storage error. Unique-key clashes and missing references are told apart because
+/// callers turn them into conflicts and "not found"; everything else is an internal error
+/// for the caller.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// A unique constraint refused the write.
     #[error("unique constraint violated")]
     Conflict,
+    /// A foreign key refused the write: the row it refers to does not exist.
+    #[error("foreign key violated")]
+    MissingReference,
     /// Stored data that the code cannot read back (a bug or a hand edit).
     #[error("corrupt row: {0}")]
     Corrupt(String),
@@ -65,6 +71,9 @@ impl From<sqlx::Error> for StoreError {
         if let sqlx::Error::Database(db) = &error {
             if db.is_unique_violation() {
                 return StoreError::Conflict;
+            }
+            if db.is_foreign_key_violation() {
+                return StoreError::MissingReference;
             }
         }
         StoreError::Database(error)

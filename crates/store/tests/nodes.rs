@@ -2,7 +2,7 @@
 //! handles on one SQLite file (a server and `daihuo import`) both get through.
 
 use daihuo_domain::SupplierId;
-use daihuo_store::{insert_supplier, now_ms, Store};
+use daihuo_store::{databases, insert_supplier, now_ms, Store};
 use sqlx::Row;
 
 /// A fresh PostgreSQL database on the server `DAIHUO_TEST_DATABASE_URL` names, or `None`
@@ -12,31 +12,17 @@ async fn fresh_postgres() -> anyhow::Result<Option<String>> {
         eprintln!("skipped: DAIHUO_TEST_DATABASE_URL not set");
         return Ok(None);
     };
-    let admin = Store::connect(&base).await?;
     let name = format!("daihuo_nodes_{:016x}", rand::random::<u64>());
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(admin.pool())
-        .await?;
-    admin.close().await;
-    let (prefix, _) = base
-        .rsplit_once('/')
-        .ok_or_else(|| anyhow::anyhow!("database URL without a path"))?;
-    Ok(Some(format!("{prefix}/{name}")))
+    Ok(Some(databases::create_database(&base, &name).await?))
 }
 
 /// Drops a test database, best effort: a leftover database costs disk, not correctness.
 async fn drop_database(url: &str) {
-    let (Ok(base), Some((_, name))) = (
+    if let (Ok(base), Some((_, name))) = (
         std::env::var("DAIHUO_TEST_DATABASE_URL"),
         url.rsplit_once('/'),
-    ) else {
-        return;
-    };
-    if let Ok(admin) = Store::connect(&base).await {
-        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
-            .execute(admin.pool())
-            .await;
-        admin.close().await;
+    ) {
+        let _ = databases::drop_database(&base, name).await;
     }
 }
 

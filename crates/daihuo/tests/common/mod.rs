@@ -9,7 +9,7 @@
 
 use daihuo_domain::account::Role;
 use daihuo_service::{ServiceConfig, Services};
-use daihuo_store::Store;
+use daihuo_store::{databases, Store};
 use reqwest::Method;
 use serde_json::{json, Value};
 use std::future::Future;
@@ -17,6 +17,8 @@ use std::sync::Arc;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+/// Names the NATS server the cases of rooms across nodes use; unset, they are skipped.
+pub const NATS_URL_ENV: &str = "DAIHUO_TEST_NATS_URL";
 /// Names the PostgreSQL server the `postgres_*` tests use; unset, they are skipped.
 pub const DATABASE_URL_ENV: &str = "DAIHUO_TEST_DATABASE_URL";
 /// The operator every test app starts with.
@@ -53,6 +55,8 @@ pub struct TestApp {
     pub services: Services,
     /// Which store this is.
     pub kind: StoreKind,
+    /// The NATS joining this server's rooms to other nodes', if any.
+    pub nats_url: Option<String>,
     /// Ends the server.
     shutdown: std::sync::Mutex<Option<oneshot::Sender<()>>>,
     /// The server task.
@@ -108,34 +112,93 @@ fn random_hex() -> String {
     format!("{:016x}", rand::thread_rng().gen::<u64>())
 }
 
-/// Swaps the database name of a `postgres://…/NAME?params` URL.
-fn with_database(url: &str, name: &str) -> String {
-    let (base, params) = match url.split_once('?') {
-        Some((base, params)) => (base, Some(params)),
-        None => (url, None),
-    };
-    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
-    let server = match base[scheme_end..].find('/') {
-        Some(slash) => &base[..scheme_end + slash],
-        None => base,
-    };
-    match params {
-        Some(params) => format!("{server}/{name}?{params}"),
-        None => format!("{server}/{name}"),
+/// A further server node sharing a [`TestApp`]'s store and NATS.
+pub struct Node {
+    /// `http://127.0.0.1:PORT`.
+    pub base_url: String,
+    /// Its services.
+    pub services: Services,
+    stop: Option<oneshot::Sender<()>>,
+    server: JoinHandle<std::io::Result<()>>,
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        // Upgraded WebSocket connections outlive a graceful stop; end them with the node.
+        self.server.abort();
     }
 }
 
-async fn admin_execute(admin_url: &str, sql: &str) -> anyhow::Result<()> {
-    let admin = Store::connect(admin_url).await?;
-    let result = sqlx::query(sql).execute(admin.pool()).await;
-    admin.close().await;
-    result?;
-    Ok(())
+/// Serves `store` on a fresh port with rooms alone or joined through `nats_url`.
+async fn serve_node(
+    store: Store,
+    nats_url: Option<&str>,
+) -> (
+    Services,
+    String,
+    oneshot::Sender<()>,
+    JoinHandle<std::io::Result<()>>,
+) {
+    let services = match nats_url {
+        None => Services::new(store, ServiceConfig::default()),
+        Some(url) => {
+            let client = async_nats::connect(url).await.expect("connect to NATS");
+            let config = daihuo_room::HubConfig {
+                node_id: format!("test-{}", random_hex()),
+                ..daihuo_room::HubConfig::default()
+            };
+            let source = daihuo_service::room::RoomData::source(store.clone());
+            let hub = daihuo_room::Hub::connect(config, source, client)
+                .await
+                .expect("join the rooms to NATS");
+            Services::with_rooms(store, ServiceConfig::default(), hub)
+        }
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind port 0");
+    let address = listener.local_addr().expect("local address");
+    let state = daihuo_http::AppState {
+        services: services.clone(),
+        metrics: daihuo_http::metrics_handle(),
+    };
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = tokio::spawn(daihuo_http::run(listener, state, async {
+        let _ = stopped.await;
+    }));
+    (services, format!("http://{address}"), stop, server)
 }
 
 impl TestApp {
     /// Starts a server over a fresh store of `kind`; `None` when PostgreSQL is not configured.
     pub async fn spawn(kind: StoreKind) -> Option<TestApp> {
+        TestApp::spawn_with(kind, false).await
+    }
+
+    /// Starts a server whose rooms go through the NATS named by [`NATS_URL_ENV`], so that
+    /// [`TestApp::another_node`] can share them; `None` when that (or PostgreSQL for
+    /// `kind`) is not configured.
+    pub async fn spawn_with_nats(kind: StoreKind) -> Option<TestApp> {
+        std::env::var(NATS_URL_ENV).ok()?;
+        TestApp::spawn_with(kind, true).await
+    }
+
+    /// A second server node over the same store and the same NATS; stopped when dropped.
+    pub async fn another_node(&self) -> Node {
+        let (services, base_url, stop, server) =
+            serve_node(self.services.store.clone(), self.nats_url.as_deref()).await;
+        Node {
+            base_url,
+            services,
+            stop: Some(stop),
+            server,
+        }
+    }
+
+    async fn spawn_with(kind: StoreKind, with_nats: bool) -> Option<TestApp> {
         let mut data_dir = None;
         let mut scratch = None;
         let store = match kind {
@@ -150,10 +213,10 @@ impl TestApp {
             StoreKind::Postgres => {
                 let admin_url = std::env::var(DATABASE_URL_ENV).ok()?;
                 let name = format!("daihuo_t_{}", random_hex());
-                admin_execute(&admin_url, &format!("CREATE DATABASE {name}"))
+                let url = databases::create_database(&admin_url, &name)
                     .await
                     .expect("create a scratch database");
-                let store = Store::connect(&with_database(&admin_url, &name))
+                let store = Store::connect(&url)
                     .await
                     .expect("connect to the scratch database");
                 scratch = Some(ScratchDatabase { admin_url, name });
@@ -161,7 +224,8 @@ impl TestApp {
             }
         };
         store.migrate().await.expect("migrate");
-        let services = Services::new(store, ServiceConfig::default());
+        let nats_url = std::env::var(NATS_URL_ENV).ok().filter(|_| with_nats);
+        let (services, base_url, stop, server) = serve_node(store, nats_url.as_deref()).await;
         services
             .create_user(
                 OPERATOR_USERNAME,
@@ -172,23 +236,12 @@ impl TestApp {
             )
             .await
             .expect("create the operator");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind port 0");
-        let address = listener.local_addr().expect("local address");
-        let state = daihuo_http::AppState {
-            services: services.clone(),
-            metrics: daihuo_http::metrics_handle(),
-        };
-        let (stop, stopped) = oneshot::channel::<()>();
-        let server = tokio::spawn(daihuo_http::run(listener, state, async {
-            let _ = stopped.await;
-        }));
         Some(TestApp {
-            base_url: format!("http://{address}"),
+            base_url,
             client: reqwest::Client::new(),
             services,
             kind,
+            nats_url,
             shutdown: std::sync::Mutex::new(Some(stop)),
             server: std::sync::Mutex::new(Some(server)),
             _data_dir: data_dir,
@@ -209,8 +262,7 @@ impl TestApp {
         }
         self.services.store.close().await;
         if let Some(scratch) = &self.scratch {
-            let drop = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", scratch.name);
-            if let Err(error) = admin_execute(&scratch.admin_url, &drop).await {
+            if let Err(error) = databases::drop_database(&scratch.admin_url, &scratch.name).await {
                 eprintln!("could not drop {}: {error}", scratch.name);
             }
         }
@@ -465,4 +517,78 @@ macro_rules! store_case {
             .await;
         }
     };
+}
+
+/// The current time in Unix milliseconds, for start times relative to now.
+pub fn now_ms() -> i64 {
+    daihuo_store::now_ms()
+}
+
+impl TestApp {
+    /// GET without a token, as an anonymous visitor.
+    pub async fn get_anonymous(&self, path: &str) -> Reply {
+        self.call(Method::GET, path, None, None).await
+    }
+
+    /// POST without a body.
+    pub async fn post_empty(&self, path: &str, token: &str) -> Reply {
+        self.call(Method::POST, path, Some(token), None).await
+    }
+
+    /// PATCH JSON with a token.
+    pub async fn patch(&self, path: &str, token: &str, body: &Value) -> Reply {
+        self.call(Method::PATCH, path, Some(token), Some(body))
+            .await
+    }
+
+    /// The user id behind a session token.
+    pub async fn user_id(&self, token: &str) -> i64 {
+        self.get("/api/me", token).await.expect(200)["id"]
+            .as_i64()
+            .expect("a user id")
+    }
+
+    /// A supplier's SKU `code` (priced as [`sku`]) approved by the operator and put on the
+    /// anchor's shelf; returns its id.
+    pub async fn shelved_sku(&self, supplier: &str, anchor: &str, code: &str) -> i64 {
+        let id = self
+            .create_sku(supplier, sku(code, &format!("格力 空调 {code}")))
+            .await;
+        let operator = self.operator().await;
+        self.approve(&operator, id).await;
+        self.put(&format!("/api/anchor/shelf/{id}"), anchor, &json!({}))
+            .await
+            .expect(200);
+        id
+    }
+
+    /// Schedules a session starting `starts_in_ms` from now, selling `sku_ids` at the pool
+    /// price of [`sku`]; returns the reply.
+    pub async fn schedule(
+        &self,
+        anchor: &str,
+        title: &str,
+        starts_in_ms: i64,
+        sku_ids: &[i64],
+    ) -> Reply {
+        let items: Vec<Value> = sku_ids
+            .iter()
+            .map(|id| json!({"sku_id": id, "live_price_fen": 899_900}))
+            .collect();
+        self.post(
+            "/api/live-sessions",
+            anchor,
+            &json!({"title": title, "starts_at_ms": now_ms() + starts_in_ms, "items": items}),
+        )
+        .await
+    }
+
+    /// Schedules a session an hour ahead and returns its id.
+    pub async fn scheduled_session(&self, anchor: &str, title: &str, sku_ids: &[i64]) -> i64 {
+        self.schedule(anchor, title, 3_600_000, sku_ids)
+            .await
+            .expect(201)["session"]["id"]
+            .as_i64()
+            .expect("a session id")
+    }
 }
