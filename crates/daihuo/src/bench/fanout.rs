@@ -927,6 +927,11 @@ fn summarise(
     out.insert("killed_node".into(), json!(measured.killed));
     out.insert("disconnected".into(), json!(sum(|r| r.closed_by_server)));
     out.insert("reconnected".into(), json!(sum(|r| r.reconnected)));
+    // Viewers still retrying when the run ended: neither rejoined nor given up.
+    out.insert(
+        "not_rejoined".into(),
+        json!(sum(|r| r.closed_by_server).saturating_sub(sum(|r| r.reconnected) + sum(|r| r.lost))),
+    );
     out.insert("resumed".into(), json!(sum(|r| r.resumed)));
     out.insert("unrecovered".into(), json!(sum(|r| r.unrecovered)));
     out.insert("lost_viewers".into(), json!(sum(|r| r.lost)));
