@@ -934,6 +934,10 @@ fn summarise(
     );
     out.insert("resumed".into(), json!(sum(|r| r.resumed)));
     out.insert("unrecovered".into(), json!(sum(|r| r.unrecovered)));
+    out.insert(
+        "unrecovered_behind".into(),
+        json!(sum(|r| r.unrecovered_behind)),
+    );
     out.insert("lost_viewers".into(), json!(sum(|r| r.lost)));
     out.insert("error_frames".into(), json!(sum(|r| r.error_frames)));
     out.insert("server_rss_kb_before".into(), json!(measured.rss_before_kb));

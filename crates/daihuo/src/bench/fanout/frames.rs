@@ -42,7 +42,11 @@ pub enum FrameCheck {
         missing: u64,
     },
     /// A rejoin got a fresh snapshot instead of the missed events: a gap.
-    Unrecovered,
+    Unrecovered {
+        /// The snapshot's offset was below the viewer's last one: the node answering was
+        /// behind the node the viewer came from.
+        behind: bool,
+    },
     /// A sequenced event.
     Event {
         /// Offsets missing before it.
@@ -111,12 +115,14 @@ impl ViewerSequence {
         };
         match frame.kind {
             "snapshot" => {
-                let rejoin = self.position.is_some();
+                let previous = self.position;
                 self.position = Some((epoch, offset));
-                match (rejoin, frame.recovered) {
-                    (false, _) => FrameCheck::Joined,
-                    (true, Some(true)) => FrameCheck::Resumed { missing: 0 },
-                    (true, _) => FrameCheck::Unrecovered,
+                match (previous, frame.recovered) {
+                    (None, _) => FrameCheck::Joined,
+                    (Some(_), Some(true)) => FrameCheck::Resumed { missing: 0 },
+                    (Some((mine, last)), _) => FrameCheck::Unrecovered {
+                        behind: mine == epoch && offset < last,
+                    },
                 }
             }
             "resumed" => {
@@ -164,7 +170,7 @@ impl ViewerSequence {
     /// The epoch changed under the viewer without a snapshot: everything since is unknown.
     fn restart(&mut self, epoch: u64, offset: u64) -> FrameCheck {
         self.position = Some((epoch, offset));
-        FrameCheck::Unrecovered
+        FrameCheck::Unrecovered { behind: false }
     }
 
     fn check_unsequenced(&mut self, frame: &FrameIn<'_>) -> FrameCheck {
@@ -264,11 +270,19 @@ mod tests {
             FrameCheck::Resumed { missing: 0 }
         );
         let fresh = r#"{"type":"snapshot","epoch":5,"offset":30,"recovered":false,"state":{},"counters":{}}"#;
-        assert_eq!(sequence.check(fresh.as_bytes()), FrameCheck::Unrecovered);
+        assert_eq!(
+            sequence.check(fresh.as_bytes()),
+            FrameCheck::Unrecovered { behind: false }
+        );
         assert_eq!(sequence.position(), Some((5, 30)));
         assert_eq!(
             sequence.check(event(6, 1).as_bytes()),
-            FrameCheck::Unrecovered
+            FrameCheck::Unrecovered { behind: false }
+        );
+        let older = r#"{"type":"snapshot","epoch":6,"offset":0,"recovered":false,"state":{},"counters":{}}"#;
+        assert_eq!(
+            sequence.check(older.as_bytes()),
+            FrameCheck::Unrecovered { behind: true }
         );
     }
 

@@ -153,6 +153,8 @@ struct Tally {
     resumed: AtomicU64,
     /// Rejoins answered with a snapshot marked `recovered: false`.
     unrecovered: AtomicU64,
+    /// Of those, snapshots older than the viewer's last offset.
+    unrecovered_behind: AtomicU64,
     /// Error frames received.
     error_frames: AtomicU64,
     /// Like messages sent.
@@ -246,6 +248,8 @@ pub struct WorkerReport {
     pub resumed: u64,
     /// Rejoins that got a fresh snapshot instead.
     pub unrecovered: u64,
+    /// Of those, snapshots older than the viewer's last offset (the new node lagged).
+    pub unrecovered_behind: u64,
     /// Error frames.
     pub error_frames: u64,
     /// Like messages sent.
@@ -378,6 +382,7 @@ fn report(shared: &Shared) -> anyhow::Result<WorkerReport> {
         reconnected: load(&t.reconnected),
         resumed: load(&t.resumed),
         unrecovered: load(&t.unrecovered),
+        unrecovered_behind: load(&t.unrecovered_behind),
         error_frames: load(&t.error_frames),
         like_messages: load(&t.like_messages),
         closed_by_server: load(&t.closed_by_server),
@@ -641,8 +646,11 @@ fn apply(shared: &Shared, state: &mut ViewerState, check: FrameCheck, measuring:
                 t.gap_events.fetch_add(1, Ordering::Relaxed);
             }
         }
-        FrameCheck::Unrecovered => {
+        FrameCheck::Unrecovered { behind } => {
             t.unrecovered.fetch_add(1, Ordering::Relaxed);
+            if behind {
+                t.unrecovered_behind.fetch_add(1, Ordering::Relaxed);
+            }
             t.gap_events.fetch_add(1, Ordering::Relaxed);
         }
         FrameCheck::Event {
