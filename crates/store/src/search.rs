@@ -168,7 +168,7 @@ impl Store {
                 // `CROSS JOIN` makes SQLite loop over the full-text matches outside, and
                 // `sku_rank` has no index to walk instead. A join, not `IN (subquery)` in a
                 // materialised CTE: that built two temporary tables of every match and took
-                // three times as long (docs/BENCHMARKS.md, run 5).
+                // 1.4 to 3.5 times as long (docs/BENCHMARKS.md, runs 5–7).
                 Dialect::Sqlite => format!(
                     "SELECT s.id FROM sku_search f CROSS JOIN sku_rank s ON s.id = f.rowid \
                      WHERE {filters} ORDER BY {order} LIMIT {limit} OFFSET {offset}"
