@@ -4,7 +4,9 @@
 //! run left behind: a new SQLite data directory under the temp directory (or `--data-dir`),
 //! or with `--database-url` a new database `daihuo_bench_<scenario>` on that PostgreSQL
 //! server. Data goes in through the same service calls the HTTP API uses, so the benchmark
-//! measures the real write path and the real search path, not a shortcut around them.
+//! measures the real write path and the real search path, not a shortcut around them. The
+//! one exception is `bench search --reuse`, which searches a pool an earlier run kept, to try
+//! a change quickly; its JSON line says `"reused_pool": true`, and it is not a result.
 
 mod import;
 mod search;
