@@ -4,7 +4,9 @@
 //! run left behind: a new SQLite data directory under the temp directory (or `--data-dir`),
 //! or with `--database-url` a new database `daihuo_bench_<scenario>` on that PostgreSQL
 //! server. Data goes in through the same service calls the HTTP API uses, so the benchmark
-//! measures the real write path and the real search path, not a shortcut around them.
+//! measures the real write path and the real search path, not a shortcut around them. The
+//! one exception is `bench search --reuse`, which searches a pool an earlier run kept, to try
+//! a change quickly; its JSON line says `"reused_pool": true`, and it is not a result.
 
 mod fanout;
 mod import;
@@ -25,6 +27,8 @@ use std::path::PathBuf;
 const SKUS_MAX: u64 = 10_000_000;
 /// The password of every benchmark account; the store is thrown away after the run.
 const BENCH_PASSWORD: &str = "bench-password-not-a-secret";
+/// The username of the benchmark anchor, who searches the pool.
+const BENCH_ANCHOR: &str = "bench-anchor";
 /// The warehouses every benchmark supplier has: (code, name, GB/T 2260 county code). Real
 /// counties in four regions, so stock sits in places a routing step could tell apart.
 const WAREHOUSES: [(&str, &str, &str); 4] = [
@@ -178,6 +182,27 @@ impl FreshStore {
         })
     }
 
+    /// Opens the SQLite store an earlier run built and kept in `dir`, migrating it to this
+    /// build's schema (newer migrations run with their backfills). The store is kept.
+    pub async fn reuse_sqlite(dir: &std::path::Path) -> anyhow::Result<FreshStore> {
+        let file = dir.join("daihuo.db");
+        anyhow::ensure!(
+            file.exists(),
+            "{} holds no database to reuse",
+            dir.display()
+        );
+        let store = Store::open_sqlite(dir)
+            .await
+            .with_context(|| format!("open {}", dir.display()))?;
+        store.migrate().await.context("migrate the database")?;
+        eprintln!("reusing the SQLite store in {}", dir.display());
+        Ok(FreshStore {
+            store,
+            reopen_url: format!("sqlite://{}?mode=rwc", file.display()),
+            cleanup: Cleanup::Keep,
+        })
+    }
+
     /// "sqlite" or "postgres", as the JSON reports it.
     pub fn label(&self) -> &'static str {
         match self.store.dialect() {
@@ -231,6 +256,19 @@ pub(crate) struct BenchAccounts {
     pub anchor: Actor,
 }
 
+/// The anchor an earlier run made in a store being reused, signed in with the benchmark
+/// password.
+pub(crate) async fn existing_anchor(services: &Services) -> anyhow::Result<Actor> {
+    let grant = services
+        .sign_in(BENCH_ANCHOR, BENCH_PASSWORD)
+        .await
+        .map_err(service_error)?;
+    services
+        .authenticate(&grant.token)
+        .await
+        .map_err(service_error)
+}
+
 /// Makes an operator, an anchor and `suppliers` suppliers with their warehouses, through the
 /// same service calls an operator's console would use.
 pub(crate) async fn create_accounts(
@@ -255,7 +293,7 @@ pub(crate) async fn create_accounts(
     };
     let anchor = services
         .create_user(
-            "bench-anchor",
+            BENCH_ANCHOR,
             BENCH_PASSWORD,
             "Benchmark anchor",
             Role::Anchor,

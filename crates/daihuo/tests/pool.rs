@@ -940,9 +940,11 @@ async fn case_search(app: &TestApp) {
             "pool_price_fen": 19_900, "floor_price_fen": 15_000, "retail_price_fen": 29_900,
             "commission_bps": 3_000}),
     );
-    for item in [gree, midea_ac, rice, charger] {
+    let mut ids = Vec::new();
+    for item in [gree.clone(), midea_ac, rice, charger] {
         let id = app.create_sku(&supplier, item).await;
         app.approve(&operator, id).await;
+        ids.push(id);
     }
     // A SKU waiting for review never shows.
     app.create_sku(&supplier, sku("S-PENDING", "格力 空调 未审核"))
@@ -1042,6 +1044,31 @@ async fn case_search(app: &TestApp) {
         assert!(walked.len() <= 4, "paging does not end: {walked:?}");
     }
     assert_eq!(walked, vec![c, r, m, g]);
+
+    // Text results are ranked from a copy of the pool's keys (`sku_rank`); it follows every
+    // write: a price change reorders them, a content change takes the SKU out of the pool
+    // until it is approved again.
+    let cheaper_gree = with(
+        gree,
+        json!({"supply_price_fen": 100_000, "pool_price_fen": 199_900,
+            "floor_price_fen": 150_000}),
+    );
+    app.upsert(&supplier, vec![cheaper_gree.clone()]).await;
+    assert_eq!(
+        found(&[("q", "空调"), ("sort", "price_asc")]).await,
+        vec![g, m]
+    );
+    app.upsert(
+        &supplier,
+        vec![with(cheaper_gree, json!({"title": "格力 空调 新款"}))],
+    )
+    .await;
+    assert_eq!(found(&[("q", "空调")]).await, vec![m]);
+    app.approve(&operator, ids[0]).await;
+    assert_eq!(
+        found(&[("q", "空调"), ("sort", "price_asc")]).await,
+        vec!["格力 空调 新款", m]
+    );
 
     // Bad parameters are refused with a code.
     let refused = |query: &'static [(&'static str, &'static str)]| async move {

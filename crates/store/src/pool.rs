@@ -659,3 +659,12 @@ pub async fn shelf_size<'e, E: Executor<'e, Database = Any>>(
         .await?;
     col(&row, "n")
 }
+
+/// How many SKUs are in the pool (approved). Used by benchmarks to check a pool they reuse.
+pub async fn approved_sku_count<'e, E: Executor<'e, Database = Any>>(db: E) -> StoreResult<u64> {
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM skus WHERE status = 'approved'")
+        .fetch_one(db)
+        .await?;
+    let n: i64 = col(&row, "n")?;
+    Ok(u64::try_from(n).unwrap_or(0))
+}

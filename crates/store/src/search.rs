@@ -2,6 +2,8 @@
 //!
 //! The text match differs by database (FTS5 on SQLite, a GIN-indexed term array on
 //! PostgreSQL); both match the same pre-segmented terms, so both stores find the same SKUs.
+//! A query with text filters and ranks its matches in `sku_rank`, the narrow copy of the
+//! approved pool's keys (migration 0004), and reads `skus` only for the page it returns.
 
 use crate::pool::{sku_from_row, SkuRow, SKU_COLUMNS};
 use crate::{Dialect, Store, StoreResult};
@@ -68,7 +70,9 @@ enum Param {
 impl Store {
     /// Runs a pool query; returns one page of approved SKUs and whether more follow.
     pub async fn search_pool(&self, query: &PoolQuery) -> StoreResult<(Vec<SkuRow>, bool)> {
-        let mut clauses = vec!["s.status = 'approved'".to_owned()];
+        // The filters name their columns on `s`, which is `skus` or, with text, `sku_rank`:
+        // both hold the filter and sort keys under the same names.
+        let mut clauses = Vec::new();
         let mut params: Vec<Param> = Vec::new();
         let next = |params: &mut Vec<Param>, p: Param| {
             params.push(p);
@@ -84,7 +88,7 @@ impl Store {
                         .collect::<Vec<_>>()
                         .join(" ");
                     let p = next(&mut params, Param::Text(fts));
-                    format!("s.id IN (SELECT rowid FROM sku_search WHERE sku_search MATCH {p})")
+                    format!("f.sku_search MATCH {p}")
                 }
                 Dialect::Postgres => {
                     let p = next(&mut params, Param::Text(query.terms.join(" ")));
@@ -143,22 +147,39 @@ impl Store {
         };
         let limit = next(&mut params, Param::Int(query.limit + 1));
         let offset = next(&mut params, Param::Int(query.offset));
-        let filters = clauses.join(" AND ");
         // The page is chosen over narrow rows first and only its ~20 rows are read whole
         // ("late materialisation"), so filtering and sorting never drag titles and images.
         let page = if query.terms.is_empty() {
+            // Without text the pool's partial indexes on `skus` (migration 0002) find and
+            // order the rows; they name the pool by the literal status they are partial on.
+            clauses.insert(0, "s.status = 'approved'".to_owned());
+            let filters = clauses.join(" AND ");
             format!(
                 "SELECT s.id FROM skus s WHERE {filters} ORDER BY {order} LIMIT {limit} OFFSET {offset}"
             )
         } else {
-            // With text, the matches are collected first (through the full-text index) and
-            // then sorted. Without the fence, a planner that misjudges a rare term walks a sort
-            // index over the whole pool looking for matches.
-            format!(
-                "WITH matched AS MATERIALIZED (SELECT s.id, s.commission_bps, s.pool_fen, \
-                 s.recent_sales FROM skus s WHERE {filters}) \
-                 SELECT s.id FROM matched s ORDER BY {order} LIMIT {limit} OFFSET {offset}"
-            )
+            // With text, the full-text index finds the matches and only then are they
+            // filtered and sorted: a planner that misjudges a rare term must not be free to
+            // walk a sort index over the whole pool looking for matches. A common word matches
+            // ten thousand SKUs; each is looked up in `sku_rank` (~32-byte rows, only approved
+            // SKUs), not in the ~300-byte `skus` row.
+            let filters = clauses.join(" AND ");
+            match self.dialect() {
+                // `CROSS JOIN` makes SQLite loop over the full-text matches outside, and
+                // `sku_rank` has no index to walk instead. A join, not `IN (subquery)` in a
+                // materialised CTE: that built two temporary tables of every match and took
+                // 1.4 to 3.5 times as long (docs/BENCHMARKS.md, runs 5–7).
+                Dialect::Sqlite => format!(
+                    "SELECT s.id FROM sku_search f CROSS JOIN sku_rank s ON s.id = f.rowid \
+                     WHERE {filters} ORDER BY {order} LIMIT {limit} OFFSET {offset}"
+                ),
+                // PostgreSQL has no join-order hint; a `MATERIALIZED` CTE is its fence.
+                Dialect::Postgres => format!(
+                    "WITH matched AS MATERIALIZED (SELECT s.id, s.commission_bps, s.pool_fen, \
+                     s.recent_sales FROM sku_rank s WHERE {filters}) \
+                     SELECT s.id FROM matched s ORDER BY {order} LIMIT {limit} OFFSET {offset}"
+                ),
+            }
         };
         let sql = format!(
             "SELECT {SKU_COLUMNS} FROM ({page}) page JOIN skus s ON s.id = page.id \

@@ -6,7 +6,8 @@
 //! once. The mix cycles through [`query_cases`] in order and pages 1–3 in turn, so two runs
 //! with the same arguments send the same queries.
 
-use super::{create_accounts, round3, service_error, services_over, sku_bar, sku_input};
+use super::{create_accounts, existing_anchor, round3, service_error, services_over};
+use super::{sku_bar, sku_input};
 use super::{FreshStore, FreshStoreArgs, SKUS_MAX};
 use anyhow::Context;
 use clap::Args;
@@ -58,9 +59,27 @@ pub struct SearchArgs {
     /// Clients of the concurrent phase (0 skips it).
     #[arg(long, default_value_t = 2)]
     pub concurrency: usize,
+    /// Search the pool an earlier run built and kept in `--data-dir` (with the same `--skus`
+    /// and `--seed`) instead of building a new one: only migrations newer than that pool and
+    /// `ANALYZE` run first. For trying a change to the search path without a ten-minute build;
+    /// a figure to keep comes from a freshly built pool.
+    #[arg(long, requires = "data_dir", conflicts_with = "database_url")]
+    pub reuse: bool,
     /// Where to build the store.
     #[command(flatten)]
     pub store: FreshStoreArgs,
+}
+
+/// How long building the pool took, by step.
+struct BuildTimes {
+    /// Loading every SKU through the write path.
+    load_s: f64,
+    /// The bulk approval.
+    approve_s: f64,
+    /// Statistics (and on PostgreSQL, vacuum).
+    analyze_s: f64,
+    /// All of it.
+    build_s: f64,
 }
 
 /// One query of the mix, with the kind it is reported under.
@@ -432,69 +451,44 @@ pub async fn run(args: SearchArgs) -> anyhow::Result<()> {
         args.concurrency <= CLIENTS_MAX,
         "--concurrency must be 0 to {CLIENTS_MAX}"
     );
-    let mut fresh = FreshStore::create(&args.store, "search").await?;
-    let services = services_over(&fresh.store);
-    let accounts = create_accounts(&services, SUPPLIERS).await?;
-
-    let build_started = Instant::now();
-    load(&services, &accounts.suppliers, args.seed, args.skus).await?;
-    let load_s = build_started.elapsed().as_secs_f64();
-    eprintln!(
-        "loaded {} SKUs in {load_s:.1} s ({:.0} SKUs/s)",
-        args.skus,
-        args.skus as f64 / load_s
-    );
-    let approve_started = Instant::now();
-    let mut tx = fresh.store.begin_write().await?;
-    let approved = daihuo_store::approve_all_pending(tx.conn(), daihuo_store::now_ms()).await?;
-    tx.commit().await?;
-    let approve_s = approve_started.elapsed().as_secs_f64();
-    anyhow::ensure!(
-        approved == args.skus,
-        "approved {approved} SKUs, expected {}",
-        args.skus
-    );
-    eprintln!("approved {approved} SKUs in {approve_s:.1} s");
-    let analyze_started = Instant::now();
-    // PostgreSQL also needs the bulk approval's dead row versions vacuumed, as autovacuum
-    // would do on a live system; SQLite rewrites in place and only needs statistics.
-    let maintenance = match fresh.store.dialect() {
-        daihuo_store::Dialect::Postgres => "VACUUM ANALYZE",
-        daihuo_store::Dialect::Sqlite => "ANALYZE",
+    let (mut fresh, anchor, build) = if args.reuse {
+        let dir = args
+            .store
+            .data_dir
+            .as_deref()
+            .context("--reuse needs --data-dir")?;
+        let fresh = FreshStore::reuse_sqlite(dir).await?;
+        let services = services_over(&fresh.store);
+        let anchor = existing_anchor(&services).await?;
+        let approved = daihuo_store::approved_sku_count(fresh.store.pool()).await?;
+        anyhow::ensure!(
+            approved == args.skus,
+            "the reused pool holds {approved} approved SKUs, not {}",
+            args.skus
+        );
+        analyze(&fresh).await?;
+        (fresh, anchor, None)
+    } else {
+        let fresh = FreshStore::create(&args.store, "search").await?;
+        let services = services_over(&fresh.store);
+        let accounts = create_accounts(&services, SUPPLIERS).await?;
+        let build = build(&fresh, &services, &accounts.suppliers, &args).await?;
+        (fresh, accounts.anchor, Some(build))
     };
-    sqlx::raw_sql(maintenance)
-        .execute(fresh.store.pool())
-        .await
-        .context("analyze")?;
-    let analyze_s = analyze_started.elapsed().as_secs_f64();
-    let build_s = build_started.elapsed().as_secs_f64();
-    eprintln!(
-        "analyzed in {analyze_s:.1} s; pool built in {build_s:.1} s ({:.0} SKUs/s)",
-        args.skus as f64 / build_s
-    );
     fresh.reopen().await?;
     let services = services_over(&fresh.store);
 
     let cases = Arc::new(query_cases());
-    warm_up(&services, &accounts.anchor, &cases).await?;
+    warm_up(&services, &anchor, &cases).await?;
 
     eprintln!("{} queries from one client…", args.queries);
-    let sequential = run_phase(&services, &accounts.anchor, &cases, args.queries, 1).await?;
+    let sequential = run_phase(&services, &anchor, &cases, args.queries, 1).await?;
     let concurrent = if args.concurrency > 0 {
         eprintln!(
             "{} queries from {} clients at once…",
             args.queries, args.concurrency
         );
-        Some(
-            run_phase(
-                &services,
-                &accounts.anchor,
-                &cases,
-                args.queries,
-                args.concurrency,
-            )
-            .await?,
-        )
+        Some(run_phase(&services, &anchor, &cases, args.queries, args.concurrency).await?)
     } else {
         None
     };
@@ -512,14 +506,21 @@ pub async fn run(args: SearchArgs) -> anyhow::Result<()> {
     line.insert("clients".into(), json!(1));
     line.extend(PhaseStats::latency_fields(&sequential.all));
     line.insert("qps".into(), json!(sequential.qps().round()));
-    line.insert("build_s".into(), json!(round3(build_s)));
-    line.insert(
-        "build_skus_per_s".into(),
-        json!((args.skus as f64 / build_s).round()),
-    );
-    line.insert("load_s".into(), json!(round3(load_s)));
-    line.insert("approve_s".into(), json!(round3(approve_s)));
-    line.insert("analyze_s".into(), json!(round3(analyze_s)));
+    match &build {
+        Some(build) => {
+            line.insert("build_s".into(), json!(round3(build.build_s)));
+            line.insert(
+                "build_skus_per_s".into(),
+                json!((args.skus as f64 / build.build_s).round()),
+            );
+            line.insert("load_s".into(), json!(round3(build.load_s)));
+            line.insert("approve_s".into(), json!(round3(build.approve_s)));
+            line.insert("analyze_s".into(), json!(round3(build.analyze_s)));
+        }
+        None => {
+            line.insert("reused_pool".into(), json!(true));
+        }
+    }
     line.insert("empty_results".into(), json!(sequential.empty()));
     line.insert("kinds".into(), sequential.kinds_json());
     if let Some(concurrent) = &concurrent {
@@ -552,6 +553,64 @@ pub async fn run(args: SearchArgs) -> anyhow::Result<()> {
     }
     println!("{}", Value::Object(line));
     Ok(())
+}
+
+/// Builds the pool: loads it, approves it in bulk and analyses it.
+async fn build(
+    fresh: &FreshStore,
+    services: &Services,
+    suppliers: &[Actor],
+    args: &SearchArgs,
+) -> anyhow::Result<BuildTimes> {
+    let build_started = Instant::now();
+    load(services, suppliers, args.seed, args.skus).await?;
+    let load_s = build_started.elapsed().as_secs_f64();
+    eprintln!(
+        "loaded {} SKUs in {load_s:.1} s ({:.0} SKUs/s)",
+        args.skus,
+        args.skus as f64 / load_s
+    );
+    let approve_started = Instant::now();
+    let mut tx = fresh.store.begin_write().await?;
+    let approved = daihuo_store::approve_all_pending(tx.conn(), daihuo_store::now_ms()).await?;
+    tx.commit().await?;
+    let approve_s = approve_started.elapsed().as_secs_f64();
+    anyhow::ensure!(
+        approved == args.skus,
+        "approved {approved} SKUs, expected {}",
+        args.skus
+    );
+    eprintln!("approved {approved} SKUs in {approve_s:.1} s");
+    let analyze_s = analyze(fresh).await?;
+    let build_s = build_started.elapsed().as_secs_f64();
+    eprintln!(
+        "pool built in {build_s:.1} s ({:.0} SKUs/s)",
+        args.skus as f64 / build_s
+    );
+    Ok(BuildTimes {
+        load_s,
+        approve_s,
+        analyze_s,
+        build_s,
+    })
+}
+
+/// Gathers planner statistics; returns the seconds it took.
+async fn analyze(fresh: &FreshStore) -> anyhow::Result<f64> {
+    let started = Instant::now();
+    // PostgreSQL also needs the bulk approval's dead row versions vacuumed, as autovacuum
+    // would do on a live system; SQLite rewrites in place and only needs statistics.
+    let maintenance = match fresh.store.dialect() {
+        daihuo_store::Dialect::Postgres => "VACUUM ANALYZE",
+        daihuo_store::Dialect::Sqlite => "ANALYZE",
+    };
+    sqlx::raw_sql(maintenance)
+        .execute(fresh.store.pool())
+        .await
+        .context("analyze")?;
+    let analyze_s = started.elapsed().as_secs_f64();
+    eprintln!("analyzed in {analyze_s:.1} s");
+    Ok(analyze_s)
 }
 
 /// Loads SKUs `0..skus` through `upsert_skus`, chunk `k` going to supplier `k % suppliers`.
