@@ -110,6 +110,9 @@ impl RoomArgs {
                 let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "node".into());
                 format!("{host}-{}", std::process::id())
             }),
+            namespace: daihuo_store::installation_name(&store)
+                .await
+                .context("read the installation name")?,
             max_connections: self.max_connections,
             max_room_connections: self.max_connections,
             banned_words,

@@ -44,6 +44,9 @@ pub trait RoomSource: Send + Sync + 'static {
 pub struct HubConfig {
     /// This node's name on the bus (unique among nodes).
     pub node_id: String,
+    /// Names the database on the bus: room streams and subjects carry it, so nodes of
+    /// different databases sharing one NATS never mix rooms whose session ids coincide.
+    pub namespace: String,
     /// Viewer connections this node accepts.
     pub max_connections: usize,
     /// Viewer connections one room accepts on this node.
@@ -56,6 +59,7 @@ impl Default for HubConfig {
     fn default() -> Self {
         HubConfig {
             node_id: format!("node-{}", std::process::id()),
+            namespace: "default".to_owned(),
             max_connections: DEFAULT_NODE_CONNECTIONS,
             max_room_connections: DEFAULT_ROOM_CONNECTIONS,
             banned_words: BannedWords::default_list(),
@@ -194,7 +198,8 @@ impl Hub {
         source: Arc<dyn RoomSource>,
         nats: async_nats::Client,
     ) -> Result<Hub, RoomError> {
-        let hub = Hub::with_bus(config, source, Some(NatsBus::new(nats)));
+        let bus = NatsBus::new(nats, &config.namespace);
+        let hub = Hub::with_bus(config, source, Some(bus));
         if let Some(bus) = &hub.inner.bus {
             bus.listen_presence(Arc::downgrade(&hub.inner)).await?;
         }

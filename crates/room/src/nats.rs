@@ -1,10 +1,10 @@
 //! Rooms across nodes through NATS.
 //!
-//! Each room has a JetStream stream of its own (`DAIHUO_ROOM_<session>`, in memory, keeping
+//! Each room has a JetStream stream of its own (`DAIHUO_<database>_ROOM_<session>`, in memory, keeping
 //! the last [`RING_EVENTS`] events). The stream's sequence numbers are the room's offsets and
 //! its creation time is the epoch, so every node builds the same ring and a viewer may resume
 //! on any node. A node that opens a room replays the retained events before it serves joins.
-//! Presence and recorded totals go on core NATS (`daihuo.presence.<session>`): they are
+//! Presence and recorded totals go on core NATS (`daihuo.<database>.presence.<session>`): they are
 //! last-value reports, repeated every second, and lose nothing by being dropped.
 
 use crate::hub::{HubInner, RoomError};
@@ -25,9 +25,6 @@ const STREAM_MAX_AGE: Duration = Duration::from_secs(24 * 3600);
 /// How often an idle room's consumer checks whether its room is gone.
 const CONSUMER_CHECK: Duration = Duration::from_secs(5);
 
-/// The subject presence reports are sent on, by session.
-const PRESENCE_SUBJECTS: &str = "daihuo.presence.*";
-
 /// A node's report about a room.
 #[derive(Debug, Serialize, Deserialize)]
 struct Presence {
@@ -38,18 +35,12 @@ struct Presence {
 }
 
 pub(crate) struct NatsBus {
+    /// The database's name: every stream and subject carries it.
+    namespace: String,
     client: async_nats::Client,
     jetstream: jetstream::Context,
     /// Rooms whose stream this node has made sure exists.
     streams: Mutex<HashSet<LiveSessionId>>,
-}
-
-fn subject(session_id: LiveSessionId) -> String {
-    format!("daihuo.room.{session_id}")
-}
-
-fn stream_name(session_id: LiveSessionId) -> String {
-    format!("DAIHUO_ROOM_{session_id}")
 }
 
 fn unavailable(error: impl std::fmt::Display) -> RoomError {
@@ -57,20 +48,44 @@ fn unavailable(error: impl std::fmt::Display) -> RoomError {
 }
 
 impl NatsBus {
-    pub(crate) fn new(client: async_nats::Client) -> NatsBus {
+    pub(crate) fn new(client: async_nats::Client, namespace: &str) -> NatsBus {
+        // Stream names and subject tokens allow letters, digits, '-' and '_'.
+        let namespace = namespace
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
         NatsBus {
+            namespace,
             jetstream: jetstream::new(client.clone()),
             client,
             streams: Mutex::new(HashSet::new()),
         }
     }
 
+    fn subject(&self, session_id: LiveSessionId) -> String {
+        format!("daihuo.{}.room.{session_id}", self.namespace)
+    }
+
+    fn stream_name(&self, session_id: LiveSessionId) -> String {
+        format!("DAIHUO_{}_ROOM_{session_id}", self.namespace)
+    }
+
+    fn presence_subject(&self, session: &str) -> String {
+        format!("daihuo.{}.presence.{session}", self.namespace)
+    }
+
     async fn stream(&self, session_id: LiveSessionId) -> Result<stream::Stream, RoomError> {
         let stream = self
             .jetstream
             .get_or_create_stream(stream::Config {
-                name: stream_name(session_id),
-                subjects: vec![subject(session_id)],
+                name: self.stream_name(session_id),
+                subjects: vec![self.subject(session_id)],
                 storage: stream::StorageType::Memory,
                 max_messages: RING_EVENTS as i64,
                 discard: stream::DiscardPolicy::Old,
@@ -102,7 +117,7 @@ impl NatsBus {
         let payload = serde_json::to_vec(event).map_err(unavailable)?;
         let ack = self
             .jetstream
-            .publish(subject(session_id), payload.into())
+            .publish(self.subject(session_id), payload.into())
             .await
             .map_err(unavailable)?
             .await
@@ -149,7 +164,7 @@ impl NatsBus {
     pub(crate) async fn listen_presence(&self, hub: Weak<HubInner>) -> Result<(), RoomError> {
         let mut reports = self
             .client
-            .subscribe(PRESENCE_SUBJECTS)
+            .subscribe(self.presence_subject("*"))
             .await
             .map_err(unavailable)?;
         tokio::spawn(async move {
@@ -195,7 +210,7 @@ impl NatsBus {
         let Ok(payload) = serde_json::to_vec(&report) else {
             return;
         };
-        let subject = format!("daihuo.presence.{session_id}");
+        let subject = self.presence_subject(&session_id.to_string());
         if let Err(error) = self.client.publish(subject, payload.into()).await {
             tracing::warn!(%error, "presence report not sent");
         }

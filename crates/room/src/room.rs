@@ -58,11 +58,14 @@ impl RoomInner {
         self.ring.front().map_or(self.head, |entry| entry.offset)
     }
 
-    /// Whether a viewer at `position` can be given exactly what it missed.
+    /// Whether a viewer at `position` can be given exactly what it missed. A viewer may be
+    /// ahead of this node (it came from a node whose stream consumer was further along): in
+    /// the same epoch and within a ring's length, the events it lacks are on their way here,
+    /// so it resumes and waits for them.
     pub(crate) fn can_resume(&self, position: Position) -> bool {
         position.epoch == self.epoch
             && position.offset.saturating_add(1) >= self.first_offset()
-            && position.offset < self.head
+            && position.offset < self.head.saturating_add(RING_EVENTS as u64)
     }
 
     /// The snapshot frame as of now.
@@ -361,9 +364,14 @@ mod tests {
             epoch: 78,
             offset: 500
         }));
+        // Ahead of this node, within a ring: it waits for the events on their way.
+        assert!(inner.can_resume(Position {
+            epoch: 77,
+            offset: inner.head + 5
+        }));
         assert!(!inner.can_resume(Position {
             epoch: 77,
-            offset: inner.head
+            offset: inner.head + RING_EVENTS as u64
         }));
     }
 

@@ -108,7 +108,8 @@ impl Subscription {
         if self.cursor < inner.first_offset() {
             return Err(Closed::SlowConsumer);
         }
-        let start = (self.cursor - inner.first_offset()) as usize;
+        // A viewer that resumed ahead of this node skips nothing and waits.
+        let start = self.cursor.saturating_sub(inner.first_offset()) as usize;
         let high_backlog = inner
             .ring
             .iter()
@@ -118,7 +119,7 @@ impl Subscription {
         if high_backlog > BEHIND_HIGH_MAX {
             return Err(Closed::SlowConsumer);
         }
-        let behind = inner.head - self.cursor;
+        let behind = inner.head.saturating_sub(self.cursor);
         let skip_low = behind > BEHIND_SKIP_LOW;
         let mut skipped: Option<(u64, u64, u64)> = None;
         for entry in inner.ring.iter().skip(start) {
@@ -153,7 +154,7 @@ impl Subscription {
             self.counters_sent = inner.counters_version;
             frames.push(inner.counters_frame.clone());
         }
-        if inner.ended && self.cursor == inner.head {
+        if inner.ended && self.cursor >= inner.head {
             self.ended = true;
         }
         Ok(frames)

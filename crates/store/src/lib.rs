@@ -264,6 +264,15 @@ const _: () = assert!(
     "keep SQLITE_PRAGMAS in step"
 );
 
+/// This database's name among all installations (made once by migration 0005): nodes that
+/// share a NATS server keep the rooms of different databases apart with it.
+pub async fn installation_name(store: &Store) -> StoreResult<String> {
+    let row = sqlx::query("SELECT name FROM installation WHERE id = 1")
+        .fetch_one(store.pool())
+        .await?;
+    Ok(sqlx::Row::try_get::<String, _>(&row, "name")?)
+}
+
 /// The current time in Unix milliseconds.
 pub fn now_ms() -> i64 {
     let since_epoch = std::time::SystemTime::now()

@@ -148,6 +148,9 @@ async fn serve_node(
             let client = async_nats::connect(url).await.expect("connect to NATS");
             let config = daihuo_room::HubConfig {
                 node_id: format!("test-{}", random_hex()),
+                namespace: daihuo_store::installation_name(&store)
+                    .await
+                    .expect("the installation name"),
                 ..daihuo_room::HubConfig::default()
             };
             let source = daihuo_service::room::RoomData::source(store.clone());
