@@ -515,30 +515,21 @@ impl Services {
         let event = match change {
             SessionChange::Muted { user_id, until_ms } => RoomEvent::Muted { user_id, until_ms },
             SessionChange::Unmuted { user_id } => RoomEvent::Unmuted { user_id },
-            SessionChange::WentLive | SessionChange::Ended => {
+            state_change => {
                 let snapshot = snapshot_of(&self.store, session_id)
                     .await?
                     .ok_or(ServiceError::NotFound("live session"))?;
                 let state = crate::room::room_state(&snapshot);
-                RoomEvent::Session {
-                    status: snapshot.session.status.as_str().to_owned(),
-                    session: state.session,
-                }
-            }
-            SessionChange::Pinned(_) => {
-                let snapshot = snapshot_of(&self.store, session_id)
-                    .await?
-                    .ok_or(ServiceError::NotFound("live session"))?;
-                RoomEvent::Pinned {
-                    product: crate::room::room_state(&snapshot).pinned,
-                }
-            }
-            SessionChange::ShelfChanged => {
-                let snapshot = snapshot_of(&self.store, session_id)
-                    .await?
-                    .ok_or(ServiceError::NotFound("live session"))?;
-                RoomEvent::Shelf {
-                    items: crate::room::room_state(&snapshot).shelf,
+                match state_change {
+                    SessionChange::Pinned(_) => RoomEvent::Pinned {
+                        product: state.pinned,
+                    },
+                    SessionChange::ShelfChanged => RoomEvent::Shelf { items: state.shelf },
+                    // Went live or ended.
+                    _ => RoomEvent::Session {
+                        status: snapshot.session.status.as_str().to_owned(),
+                        session: state.session,
+                    },
                 }
             }
         };
