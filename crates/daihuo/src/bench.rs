@@ -9,6 +9,7 @@
 //! a change quickly; its JSON line says `"reused_pool": true`, and it is not a result.
 
 mod fanout;
+mod flash;
 mod import;
 mod search;
 
@@ -54,6 +55,10 @@ pub enum BenchCommand {
     /// publish→receive latency, gaps, memory per viewer and like coalescing; `--peer` runs
     /// the same load against nats-server's WebSocket listener.
     Fanout(fanout::FanoutArgs),
+    /// The flash-sale drop: a burst of purchase attempts at one SKU over HTTP, with checks
+    /// for overselling, lost acknowledgements, limits and idempotency; `--crash` kills the
+    /// server with `kill -9` mid-burst.
+    FlashSale(flash::FlashArgs),
     /// A load worker of `bench fanout` (started by it, not by hand).
     #[command(hide = true)]
     FanoutWorker(fanout::worker::WorkerArgs),
@@ -65,6 +70,7 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Search(args) => search::run(args).await,
         BenchCommand::Import(args) => import::run(args).await,
         BenchCommand::Fanout(args) => fanout::run(args).await,
+        BenchCommand::FlashSale(args) => flash::run(args).await,
         BenchCommand::FanoutWorker(args) => fanout::worker::run(args).await,
     }
 }

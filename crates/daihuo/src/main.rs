@@ -223,6 +223,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     eprintln!(
         "daihuo is serving on http://{address} (API document: http://{address}/api/openapi.json)"
     );
+    // Releases unpaid reservations and closes ended flash sales for as long as the node runs.
+    let _sweeper = services.spawn_checkout_sweeper();
     let state = daihuo_http::AppState {
         services,
         metrics: daihuo_http::metrics_handle(),

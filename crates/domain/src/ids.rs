@@ -41,4 +41,12 @@ entity_id!(
     CampaignId,
     /// An in-app notification to one user.
     NotificationId,
+    /// A buyer's saved delivery address.
+    AddressId,
+    /// A flash sale (秒杀) inside a live session.
+    FlashSaleId,
+    /// An order: one SKU bought by one buyer, from reservation to completion.
+    OrderId,
+    /// One attempt to collect an order's payment through the gateway.
+    PaymentId,
 );

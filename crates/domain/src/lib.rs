@@ -6,11 +6,14 @@
 //! say. Storage, services and the web sit around it.
 
 pub mod account;
+pub mod address;
 pub mod catalog;
+pub mod flash;
 pub mod ids;
 pub mod live;
 pub mod moderation;
 pub mod money;
+pub mod order;
 pub mod place;
 pub mod stock;
 pub mod text;

@@ -7,6 +7,7 @@
 //! cannot miss a route.
 
 mod auth;
+mod checkout_routes;
 mod error;
 mod live_routes;
 mod metrics_layer;
@@ -58,6 +59,7 @@ pub struct AppState {
         (name = "operator", description = "Supplier onboarding and SKU review"),
         (name = "selection", description = "The selection centre and anchors' shelves"),
         (name = "live", description = "Live sessions, follows, notifications, room moderation and campaigns"),
+        (name = "buy", description = "Addresses, flash sales, purchases and orders"),
         (name = "room", description = "The live room: WebSocket and SSE connection, comments, likes, notices"),
         (name = "system", description = "Health and metrics")
     )
@@ -69,6 +71,7 @@ fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(routes::router())
         .merge(live_routes::router())
         .merge(rooms::router())
+        .merge(checkout_routes::router())
         .split_for_parts()
 }
 

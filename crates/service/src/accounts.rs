@@ -144,7 +144,74 @@ fn internal(message: String) -> ServiceError {
     ServiceError::Internal(crate::error::anyhow_like::Internal(message))
 }
 
+/// A viewer made by [`Services::seed_viewers`], signed in, with one saved address.
+#[derive(Debug, Clone)]
+pub struct SeededViewer {
+    /// The account.
+    pub user_id: UserId,
+    /// A sign-in session token for it.
+    pub token: String,
+    /// Its saved address.
+    pub address_id: daihuo_domain::AddressId,
+}
+
 impl Services {
+    /// Makes `count` viewers named `{prefix}{n}` in one transaction, each signed in and with
+    /// `address` saved, all sharing `password` (hashed once). A trusted entry point for load
+    /// benchmarks and the demo, which need thousands of buyers in seconds; the HTTP API goes
+    /// through [`Services::sign_up`].
+    pub async fn seed_viewers(
+        &self,
+        prefix: &str,
+        count: usize,
+        password: &str,
+        address: &crate::checkout::AddressInput,
+    ) -> ServiceResult<Vec<SeededViewer>> {
+        check_password(password)?;
+        let checked = daihuo_domain::address::Address::parse(
+            &address.recipient,
+            &address.phone,
+            &address.county_code,
+            &address.detail,
+            |c| crate::catalog::locate(c.0).is_some(),
+        )?;
+        let password_hash = hash_password(password.to_owned()).await?;
+        let now = now_ms();
+        let expires = now + i64::try_from(self.config.session_ttl.as_millis()).unwrap_or(i64::MAX);
+        let mut tx = self.store.begin_write().await?;
+        let mut seeded = Vec::with_capacity(count);
+        for n in 0..count {
+            let username = Username::parse(&format!("{prefix}{n}"))?;
+            let user = NewUser {
+                username: username.as_str(),
+                password_hash: &password_hash,
+                role: Role::Viewer,
+                display_name: username.as_str(),
+                supplier_id: None,
+            };
+            let user_id = store::insert_user(tx.conn(), &user, now).await?;
+            let token = random_token(SESSION_PREFIX);
+            store::insert_session(tx.conn(), &token_hash(&token), user_id, now, expires).await?;
+            let saved = daihuo_store::checkout::insert_address(
+                tx.conn(),
+                user_id,
+                &checked.recipient,
+                checked.phone.as_str(),
+                checked.county.0,
+                &checked.detail,
+                now,
+            )
+            .await?;
+            seeded.push(SeededViewer {
+                user_id,
+                token,
+                address_id: saved.id,
+            });
+        }
+        tx.commit().await?;
+        Ok(seeded)
+    }
+
     /// Makes an account of any role without an actor: for the CLI and for tests. The HTTP
     /// API goes through [`Services::sign_up`] and [`Services::create_supplier`].
     pub async fn create_user(
@@ -240,7 +307,9 @@ impl Services {
 
     /// Ends the session a token names.
     pub async fn sign_out(&self, token: &str) -> ServiceResult<()> {
-        store::delete_session(self.store.pool(), &token_hash(token)).await?;
+        let hash = token_hash(token);
+        store::delete_session(self.store.pool(), &hash).await?;
+        self.signed_in.invalidate(&hash);
         Ok(())
     }
 
@@ -250,15 +319,21 @@ impl Services {
             return Err(ServiceError::Unauthenticated);
         }
         if token.starts_with(SESSION_PREFIX) {
-            let user = store::session_user(self.store.pool(), &token_hash(token), now_ms())
+            let hash = token_hash(token);
+            if let Some(actor) = self.signed_in.get(&hash) {
+                return Ok(actor);
+            }
+            let user = store::session_user(self.store.pool(), &hash, now_ms())
                 .await?
                 .ok_or(ServiceError::Unauthenticated)?;
-            return Ok(Actor {
+            let actor = Actor {
                 user_id: user.id,
                 role: user.role,
                 supplier_id: user.supplier_id,
                 credential: Credential::Session,
-            });
+            };
+            self.signed_in.insert(hash, actor.clone());
+            return Ok(actor);
         }
         if token.starts_with(API_TOKEN_PREFIX) {
             let (_, supplier_id, created_by) =

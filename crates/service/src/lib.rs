@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod catalog;
+pub mod checkout;
 mod error;
 pub mod feed;
 pub mod live;
@@ -16,6 +17,7 @@ pub use error::{ServiceError, ServiceResult};
 
 use daihuo_domain::account::Role;
 use daihuo_domain::catalog::CommissionPolicy;
+use daihuo_domain::order::FeePolicy;
 use daihuo_domain::{SupplierId, UserId};
 use daihuo_room::{Hub, HubConfig};
 use daihuo_store::Store;
@@ -28,6 +30,11 @@ pub struct ServiceConfig {
     pub session_ttl: Duration,
     /// The platform's commission range.
     pub commission_policy: CommissionPolicy,
+    /// The platform's fee on each order.
+    pub fee_policy: FeePolicy,
+    /// How long an ordinary purchase's reservation waits for payment (flash sales set their
+    /// own).
+    pub pay_window: Duration,
 }
 
 impl Default for ServiceConfig {
@@ -37,6 +44,9 @@ impl Default for ServiceConfig {
             // phone's session dies on its own.
             session_ttl: Duration::from_secs(7 * 24 * 3600),
             commission_policy: CommissionPolicy::default(),
+            fee_policy: FeePolicy::default(),
+            // Five minutes, as the big platforms give an unpaid order in a live room.
+            pay_window: Duration::from_secs(5 * 60),
         }
     }
 }
@@ -50,7 +60,19 @@ pub struct Services {
     pub config: ServiceConfig,
     /// The live rooms of this node.
     pub rooms: Hub,
+    /// This node's owners of flash sales.
+    pub flash: std::sync::Arc<checkout::FlashSales>,
+    /// Sign-in sessions this node has recently verified, by token hash: a burst of requests
+    /// from one buyer costs one database read, not one each. An entry lives at most
+    /// [`SIGNED_IN_CACHE_TTL`]; signing out on this node removes it at once, on other nodes
+    /// within that time.
+    pub signed_in: moka::sync::Cache<String, Actor>,
 }
+
+/// How long a node trusts a verified sign-in session without reading it again.
+pub const SIGNED_IN_CACHE_TTL: Duration = Duration::from_secs(10);
+/// The most sign-in sessions a node keeps verified in memory.
+const SIGNED_IN_CACHE_MAX: u64 = 200_000;
 
 impl Services {
     /// Services over a migrated store, with rooms for this node alone. Must be called inside
@@ -66,6 +88,11 @@ impl Services {
             store,
             config,
             rooms,
+            flash: Default::default(),
+            signed_in: moka::sync::Cache::builder()
+                .max_capacity(SIGNED_IN_CACHE_MAX)
+                .time_to_live(SIGNED_IN_CACHE_TTL)
+                .build(),
         }
     }
 }

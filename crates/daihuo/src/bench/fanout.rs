@@ -15,7 +15,7 @@
 //! listener (the workers speak the NATS text protocol, the publisher uses async-nats), and
 //! prints both results side by side.
 
-mod cluster;
+pub(crate) mod cluster;
 mod frames;
 mod setup;
 pub mod worker;

@@ -132,6 +132,15 @@ impl Drop for Node {
     }
 }
 
+/// Aborts a background task when dropped.
+struct AbortOnDrop(JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// Serves `store` on a fresh port with rooms alone or joined through `nats_url`.
 async fn serve_node(
     store: Store,
@@ -169,9 +178,15 @@ async fn serve_node(
         metrics: daihuo_http::metrics_handle(),
     };
     let (stop, stopped) = oneshot::channel::<()>();
-    let server = tokio::spawn(daihuo_http::run(listener, state, async {
-        let _ = stopped.await;
-    }));
+    // The checkout sweeper runs as long as the server does, and stops with it.
+    let sweeper = AbortOnDrop(services.spawn_checkout_sweeper());
+    let server = tokio::spawn(async move {
+        let _sweeper = sweeper;
+        daihuo_http::run(listener, state, async {
+            let _ = stopped.await;
+        })
+        .await
+    });
     (services, format!("http://{address}"), stop, server)
 }
 

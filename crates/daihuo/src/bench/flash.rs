@@ -1,0 +1,533 @@
+//! `daihuo bench flash-sale`: the "air-conditioner drop". One SKU, a fixed number of units,
+//! limit 1 per buyer, and a burst of purchase attempts over HTTP on loopback against a real
+//! `daihuo serve` process on the embedded store: 85% first attempts (one per buyer), 10%
+//! retries of an earlier attempt with the same idempotency key and body, 5% attempts over
+//! the per-user limit. With `--crash` the server is killed with `kill -9` at a random moment
+//! of the burst and started again on the same data.
+//!
+//! Every answer is recorded and then checked against the database the server wrote:
+//! - `lost_acks`: acknowledged orders (201) missing from the database;
+//! - `oversold`: units held or sold beyond the sale's quantity;
+//! - `limit_violations`: buyers holding more than the limit;
+//! - `idempotency_violations`: a (buyer, key) acknowledged with two different orders.
+
+use super::fanout::cluster;
+use super::{create_accounts, round3, service_error, services_over, sku_input, BENCH_PASSWORD};
+use anyhow::Context;
+use clap::Args;
+use daihuo_domain::{FlashSaleId, LiveSessionId, SkuId, UserId};
+use daihuo_service::catalog::StockUpdateInput;
+use daihuo_service::checkout::AddressInput;
+use daihuo_service::live::{NewLiveSession, SessionItemInput};
+use daihuo_store::checkout as store;
+use daihuo_store::{now_ms, Store};
+use rand::seq::SliceRandom;
+use rand::Rng;
+use serde_json::{json, Value};
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Target: attempts answered per second, embedded.
+const TARGET_ATTEMPTS_PER_S: f64 = 50_000.0;
+/// Target: p99 latency of an attempt, ms.
+const TARGET_P99_MS: f64 = 20.0;
+/// Target: all units reserved within this long of the burst's start, ms.
+const TARGET_SELL_OUT_MS: f64 = 100.0;
+/// The countdown between creating the sale and opening it: time for the load to line up.
+const COUNTDOWN_MS: i64 = 1_500;
+
+/// Options of `daihuo bench flash-sale`.
+#[derive(Args, Debug)]
+pub struct FlashArgs {
+    /// Purchase attempts in the burst.
+    #[arg(long, default_value_t = 200_000)]
+    pub attempts: usize,
+    /// Units on sale.
+    #[arg(long, default_value_t = 1_000)]
+    pub units: i64,
+    /// Concurrent HTTP connections of the load client.
+    #[arg(long, default_value_t = 256)]
+    pub connections: usize,
+    /// Kill the server with `kill -9` at a random moment of each burst, restart it and check.
+    #[arg(long)]
+    pub crash: bool,
+    /// Runs, each on a fresh store (use with `--crash` for many kills).
+    #[arg(long, default_value_t = 1)]
+    pub runs: usize,
+}
+
+/// One planned attempt.
+#[derive(Clone)]
+struct Plan {
+    buyer: usize,
+    key: String,
+    quantity: i64,
+}
+
+/// What came back for one attempt.
+#[derive(Clone, Default)]
+struct Answer {
+    status: u16,
+    order: Option<i64>,
+    replayed: bool,
+    code: String,
+    latency_us: u64,
+    done_at_us: u64,
+}
+
+/// Runs the benchmark and prints one JSON line.
+pub async fn run(args: FlashArgs) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        args.runs >= 1 && args.attempts >= 10,
+        "need at least one run of 10 attempts"
+    );
+    let mut results = Vec::with_capacity(args.runs);
+    for run in 0..args.runs {
+        let result = one_run(&args, run).await?;
+        eprintln!("run {}: {}", run + 1, result);
+        results.push(result);
+    }
+    let line = if results.len() == 1 {
+        results.remove(0)
+    } else {
+        summary(&args, &results)
+    };
+    println!("{line}");
+    Ok(())
+}
+
+fn summary(args: &FlashArgs, runs: &[Value]) -> Value {
+    let sum = |field: &str| {
+        runs.iter()
+            .map(|r| r[field].as_i64().unwrap_or(0))
+            .sum::<i64>()
+    };
+    let max = |field: &str| {
+        runs.iter()
+            .filter_map(|r| r[field].as_f64())
+            .fold(0.0_f64, f64::max)
+    };
+    json!({
+        "bench": "flash-sale",
+        "store": "sqlite",
+        "runs": runs.len(),
+        "kills": runs.iter().filter(|r| r["killed_at_ms"].is_number()).count(),
+        "attempts_per_run": args.attempts,
+        "units": args.units,
+        "oversold": sum("oversold"),
+        "lost_acks": sum("lost_acks"),
+        "limit_violations": sum("limit_violations"),
+        "idempotency_violations": sum("idempotency_violations"),
+        "acks": sum("acks"),
+        "max_p99_ms": max("p99_ms"),
+        "min_attempts_per_s": runs.iter().filter_map(|r| r["attempts_per_s"].as_f64()).fold(f64::MAX, f64::min),
+    })
+}
+
+async fn one_run(args: &FlashArgs, run: usize) -> anyhow::Result<Value> {
+    let dir = std::env::temp_dir().join(format!(
+        "daihuo-bench-flash-{}-{}-{run}",
+        std::process::id(),
+        now_ms()
+    ));
+    std::fs::create_dir_all(&dir).with_context(|| format!("create {}", dir.display()))?;
+    let outcome = run_in(args, run, &dir).await;
+    if let Err(error) = std::fs::remove_dir_all(&dir) {
+        eprintln!("could not remove {}: {error}", dir.display());
+    }
+    outcome
+}
+
+async fn run_in(args: &FlashArgs, run: usize, dir: &std::path::Path) -> anyhow::Result<Value> {
+    let store = Store::open_sqlite(dir).await?;
+    store.migrate().await?;
+    let buyers_count = (args.attempts * 85 / 100).max(1);
+    eprintln!("run {}: seeding one SKU and {buyers_count} buyers", run + 1);
+    let seeded = seed(&store, args.units, buyers_count).await?;
+    let mut node = cluster::start_node(0, dir, None, 1_000, dir).await?;
+    let base = format!("http://{}", node.address);
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(args.connections)
+        .http1_only()
+        .build()?;
+    let opens_at = now_ms() + COUNTDOWN_MS;
+    let sale = create_sale(&client, &base, &seeded, args.units, opens_at).await?;
+    let plan = plan(args.attempts, buyers_count);
+    let tokens = Arc::new(seeded.tokens);
+    let addresses = Arc::new(seeded.addresses);
+    let wait = (opens_at - now_ms()).max(0);
+    tokio::time::sleep(Duration::from_millis(u64::try_from(wait).unwrap_or(0))).await;
+
+    let plan = Arc::new(plan);
+    let answers: Arc<Vec<std::sync::Mutex<Option<Answer>>>> = Arc::new(
+        (0..plan.len())
+            .map(|_| std::sync::Mutex::new(None))
+            .collect(),
+    );
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let kill_after = args.crash.then(|| {
+        // Somewhere in the first part of a burst that runs near the target rate.
+        let expected_ms = (args.attempts as f64 / TARGET_ATTEMPTS_PER_S * 1_000.0).max(20.0);
+        Duration::from_micros(rand::thread_rng().gen_range(0..(expected_ms * 1_000.0) as u64))
+    });
+    let mut workers = Vec::with_capacity(args.connections);
+    for _ in 0..args.connections {
+        let (client, base, plan, answers, next, tokens, addresses) = (
+            client.clone(),
+            base.clone(),
+            plan.clone(),
+            answers.clone(),
+            next.clone(),
+            tokens.clone(),
+            addresses.clone(),
+        );
+        workers.push(tokio::spawn(async move {
+            let path = format!("{base}/api/flash-sales/{}/orders", sale.0);
+            loop {
+                let index = next.fetch_add(1, Ordering::Relaxed);
+                let Some(item) = plan.get(index) else { break };
+                let sent = Instant::now();
+                let response = client
+                    .post(&path)
+                    .bearer_auth(&tokens[item.buyer])
+                    .header("Idempotency-Key", &item.key)
+                    .json(&json!({"quantity": item.quantity, "address_id": addresses[item.buyer]}))
+                    .send()
+                    .await;
+                let Ok(response) = response else { continue };
+                let status = response.status().as_u16();
+                let replayed = response.headers().contains_key("idempotent-replayed");
+                let body: Value = response.json().await.unwrap_or(Value::Null);
+                let answer = Answer {
+                    status,
+                    order: body["id"].as_i64(),
+                    replayed,
+                    code: body["error"]["code"].as_str().unwrap_or("").to_owned(),
+                    latency_us: sent.elapsed().as_micros() as u64,
+                    done_at_us: started.elapsed().as_micros() as u64,
+                };
+                if let Ok(mut slot) = answers[index].lock() {
+                    *slot = Some(answer);
+                }
+            }
+        }));
+    }
+    let mut killed_at_ms = None;
+    if let Some(after) = kill_after {
+        tokio::time::sleep(after).await;
+        node.process.kill().await?;
+        killed_at_ms = Some(started.elapsed().as_secs_f64() * 1_000.0);
+        eprintln!(
+            "run {}: killed the server at {:.1} ms",
+            run + 1,
+            killed_at_ms.unwrap_or(0.0)
+        );
+    }
+    for worker in workers {
+        worker.await?;
+    }
+    let burst_s = started.elapsed().as_secs_f64();
+    if killed_at_ms.is_some() {
+        // The server comes back on the same data; the checks below read what it kept.
+        node = cluster::start_node(1, dir, None, 1_000, dir).await?;
+    }
+    let answers: Vec<Option<Answer>> = answers
+        .iter()
+        .map(|slot| slot.lock().ok().and_then(|a| a.clone()))
+        .collect();
+    let result = check(
+        &store,
+        sale,
+        args,
+        &plan,
+        &answers,
+        &seeded.buyer_ids,
+        burst_s,
+        killed_at_ms,
+    )
+    .await?;
+    node.process.stop().await;
+    drop(node);
+    Ok(result)
+}
+
+struct Seeded {
+    anchor_token: String,
+    session: LiveSessionId,
+    sku: SkuId,
+    tokens: Vec<String>,
+    addresses: Vec<i64>,
+    buyer_ids: Vec<UserId>,
+}
+
+/// One supplier SKU with `units` in stock on an anchor's shelf, a live session selling it,
+/// and `buyers` signed-in viewers with an address.
+async fn seed(store: &Store, units: i64, buyers: usize) -> anyhow::Result<Seeded> {
+    let services = services_over(store);
+    let accounts = create_accounts(&services, 1).await?;
+    let supplier = &accounts.suppliers[0];
+    let mut input = sku_input(7, 0);
+    input.pool_price_fen = 1_589_900;
+    input.floor_price_fen = 899_900;
+    input.retail_price_fen = 1_589_900;
+    input.supply_price_fen = 700_000;
+    input.commission_bps = 1_000;
+    input.title = "格力 云佳 1.5匹 变频冷暖 空调挂机".to_owned();
+    input.stock = Vec::new();
+    let code = input.sku_code.clone();
+    let report = services
+        .upsert_skus(supplier, vec![(1, input)])
+        .await
+        .map_err(service_error)?;
+    let sku = report.results[0]
+        .sku_id
+        .context("the SKU was not written")?;
+    let mut tx = store.begin_write().await?;
+    daihuo_store::approve_all_pending(tx.conn(), now_ms()).await?;
+    tx.commit().await?;
+    services
+        .update_stock(
+            supplier,
+            vec![StockUpdateInput {
+                sku_code: code,
+                warehouse_code: "HZ".into(),
+                quantity: units,
+                version: 1,
+            }],
+        )
+        .await
+        .map_err(service_error)?;
+    services
+        .shelve(&accounts.anchor, sku)
+        .await
+        .map_err(service_error)?;
+    let session = services
+        .schedule_session(
+            &accounts.anchor,
+            NewLiveSession {
+                title: "格力超级品牌日 空调秒杀".into(),
+                starts_at_ms: now_ms() + 60_000,
+                campaign_id: None,
+                playback_url: None,
+                items: vec![SessionItemInput {
+                    sku_id: sku,
+                    live_price_fen: 1_589_900,
+                }],
+            },
+        )
+        .await
+        .map_err(service_error)?
+        .session
+        .id;
+    services
+        .go_live(&accounts.anchor, session)
+        .await
+        .map_err(service_error)?;
+    let grant = services
+        .sign_in(super::BENCH_ANCHOR, BENCH_PASSWORD)
+        .await
+        .map_err(service_error)?;
+    let viewers = services
+        .seed_viewers(
+            "fs",
+            buyers,
+            BENCH_PASSWORD,
+            &AddressInput {
+                recipient: "张三".into(),
+                phone: "13812345678".into(),
+                county_code: "330106".into(),
+                detail: "文三路 90 号".into(),
+            },
+        )
+        .await
+        .map_err(service_error)?;
+    Ok(Seeded {
+        anchor_token: grant.token,
+        session,
+        sku,
+        tokens: viewers.iter().map(|v| v.token.clone()).collect(),
+        addresses: viewers.iter().map(|v| v.address_id.0).collect(),
+        buyer_ids: viewers.iter().map(|v| v.user_id).collect(),
+    })
+}
+
+async fn create_sale(
+    client: &reqwest::Client,
+    base: &str,
+    seeded: &Seeded,
+    units: i64,
+    opens_at: i64,
+) -> anyhow::Result<FlashSaleId> {
+    let response = client
+        .post(format!(
+            "{base}/api/live-sessions/{}/flash-sales",
+            seeded.session.0
+        ))
+        .bearer_auth(&seeded.anchor_token)
+        .json(
+            &json!({"sku_id": seeded.sku.0, "price_fen": 899_900, "quantity": units,
+            "per_user_limit": 1, "starts_at_ms": opens_at, "ends_at_ms": opens_at + 3_600_000}),
+        )
+        .send()
+        .await?;
+    let status = response.status();
+    let body: Value = response.json().await?;
+    anyhow::ensure!(
+        status.as_u16() == 201,
+        "create the flash sale: {status} {body}"
+    );
+    Ok(FlashSaleId(body["id"].as_i64().context("a sale id")?))
+}
+
+/// The burst: one first attempt per buyer in random order; 10% of attempts repeat an earlier
+/// one (same key and body) somewhere after it; 5% ask for 2 units (over the limit of 1).
+fn plan(attempts: usize, buyers: usize) -> Vec<Plan> {
+    let mut rng = rand::thread_rng();
+    let mut first: Vec<Plan> = (0..buyers)
+        .map(|buyer| Plan {
+            buyer,
+            key: format!("b{buyer}-1"),
+            quantity: 1,
+        })
+        .collect();
+    first.shuffle(&mut rng);
+    let retries = attempts * 10 / 100;
+    let over = attempts.saturating_sub(buyers + retries);
+    let mut plan = first;
+    for _ in 0..over {
+        let buyer = rng.gen_range(0..buyers);
+        let at = rng.gen_range(0..=plan.len());
+        plan.insert(
+            at,
+            Plan {
+                buyer,
+                key: format!("b{buyer}-over"),
+                quantity: 2,
+            },
+        );
+    }
+    for _ in 0..retries {
+        let from = rng.gen_range(0..plan.len());
+        let copy = plan[from].clone();
+        let at = rng.gen_range(from + 1..=plan.len());
+        plan.insert(at, copy);
+    }
+    plan
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn check(
+    store: &Store,
+    sale: FlashSaleId,
+    args: &FlashArgs,
+    plan: &[Plan],
+    answers: &[Option<Answer>],
+    buyer_ids: &[UserId],
+    burst_s: f64,
+    killed_at_ms: Option<f64>,
+) -> anyhow::Result<Value> {
+    let stored = store::orders_of_sale(store.pool(), sale).await?;
+    let row = store::flash_sale_by_id(store.pool(), sale)
+        .await?
+        .context("the sale")?;
+    let stored_ids: HashSet<i64> = stored.iter().map(|o| o.id.0).collect();
+    let holding: Vec<_> = stored.iter().filter(|o| o.status.holds_units()).collect();
+    let held_units: i64 = holding.iter().map(|o| o.quantity).sum();
+    let oversold = (held_units - row.quantity).max(0) + (row.taken - row.quantity).max(0);
+    let mut per_buyer: HashMap<UserId, i64> = HashMap::new();
+    for order in &holding {
+        *per_buyer.entry(order.buyer_id).or_default() += order.quantity;
+    }
+    let mut limit_violations = per_buyer
+        .values()
+        .filter(|u| **u > row.per_user_limit)
+        .count();
+
+    let mut latencies = hdrhistogram::Histogram::<u64>::new(3)?;
+    let mut by_key: HashMap<(usize, &str), HashSet<i64>> = HashMap::new();
+    let mut acked: HashSet<i64> = HashSet::new();
+    let mut acked_units_by_buyer: HashMap<usize, HashSet<i64>> = HashMap::new();
+    let mut codes: HashMap<String, usize> = HashMap::new();
+    let mut last_new_ack_us = 0;
+    let mut answered = 0;
+    for (item, answer) in plan.iter().zip(answers) {
+        let Some(answer) = answer else { continue };
+        answered += 1;
+        latencies.record(answer.latency_us.max(1))?;
+        let label = if answer.status == 201 {
+            if answer.replayed {
+                "replayed"
+            } else {
+                "reserved"
+            }
+            .to_owned()
+        } else {
+            format!("{}:{}", answer.status, answer.code)
+        };
+        *codes.entry(label).or_default() += 1;
+        if let (201, Some(order)) = (answer.status, answer.order) {
+            acked.insert(order);
+            by_key
+                .entry((item.buyer, item.key.as_str()))
+                .or_default()
+                .insert(order);
+            acked_units_by_buyer
+                .entry(item.buyer)
+                .or_default()
+                .insert(order);
+            if !answer.replayed {
+                last_new_ack_us = last_new_ack_us.max(answer.done_at_us);
+            }
+        }
+    }
+    limit_violations += acked_units_by_buyer
+        .values()
+        .filter(|orders| orders.len() as i64 > row.per_user_limit)
+        .count();
+    let idempotency_violations = by_key.values().filter(|orders| orders.len() > 1).count();
+    let lost_acks = acked.iter().filter(|id| !stored_ids.contains(id)).count();
+    let sold = held_units;
+    let ms_to_sell_out = (sold >= row.quantity).then(|| last_new_ack_us as f64 / 1_000.0);
+    let quantile = |q: f64| round3(latencies.value_at_quantile(q) as f64 / 1_000.0);
+    let attempts_per_s = answered as f64 / burst_s.max(1e-9);
+    // Every buyer id the plan used is a seeded viewer: a sanity check of the bench itself.
+    anyhow::ensure!(
+        per_buyer.keys().all(|b| buyer_ids.contains(b)),
+        "an order from an unknown buyer"
+    );
+    let status_counts: HashMap<&str, usize> = stored.iter().fold(HashMap::new(), |mut m, o| {
+        *m.entry(o.status.as_str()).or_default() += 1;
+        m
+    });
+    let p99 = quantile(0.99);
+    Ok(json!({
+        "bench": "flash-sale",
+        "store": "sqlite",
+        "attempts": plan.len(),
+        "answered": answered,
+        "connections": args.connections,
+        "units": row.quantity,
+        "attempts_per_s": round3(attempts_per_s),
+        "p50_ms": quantile(0.5),
+        "p99_ms": p99,
+        "max_ms": round3(latencies.max() as f64 / 1_000.0),
+        "sold": sold,
+        "acks": acked.len(),
+        "oversold": oversold,
+        "lost_acks": lost_acks,
+        "limit_violations": limit_violations,
+        "idempotency_violations": idempotency_violations,
+        "ms_to_sell_out": ms_to_sell_out.map(round3),
+        "answers": codes,
+        "orders_by_status": status_counts,
+        "killed_at_ms": killed_at_ms.map(round3),
+        "burst_s": round3(burst_s),
+        "target_attempts_per_s": TARGET_ATTEMPTS_PER_S,
+        "target_p99_ms": TARGET_P99_MS,
+        "target_ms_to_sell_out": TARGET_SELL_OUT_MS,
+        "paid": Value::Null,
+    }))
+}
