@@ -15,7 +15,7 @@ use serde_json::json;
 
 use super::{now_ms, FaultConfig, PayOutcome, SandboxGateway};
 use crate::gateway::{GatewayError, PaymentGateway, PaymentRequest, PaymentStatus, RefundRequest};
-use crate::notification::TIMESTAMP_TOLERANCE_MS;
+use crate::notification::within_tolerance;
 use crate::notification::{header_pairs, header_value, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 
 /// Largest request body the sandbox reads: its requests are a few hundred bytes.
@@ -119,7 +119,7 @@ fn authenticate(
     let in_window = timestamp
         .trim()
         .parse::<i64>()
-        .is_ok_and(|timestamp_ms| (timestamp_ms - now_ms()).abs() <= TIMESTAMP_TOLERANCE_MS);
+        .is_ok_and(|timestamp_ms| within_tolerance(timestamp_ms.saturating_sub(now_ms())));
     if !in_window {
         return Err(ApiError(GatewayError::Unauthorized));
     }

@@ -79,10 +79,12 @@ impl RetrySchedule {
     pub fn growing(first: Duration, cap: Duration, max_attempts: u32) -> Self {
         let mut intervals = vec![first.min(cap)];
         while let Some(&last) = intervals.last() {
-            if last >= cap {
+            let next = last.saturating_mul(2).min(cap);
+            // Stops at the cap, and at once for a zero first wait, which doubling never grows.
+            if next <= last {
                 break;
             }
-            intervals.push(last.saturating_mul(2).min(cap));
+            intervals.push(next);
         }
         Self {
             intervals,
@@ -562,5 +564,54 @@ impl PaymentGateway for SandboxGateway {
         now_ms: i64,
     ) -> Result<Notification, VerifyError> {
         verify_signed_notification(&self.inner.config.secret, headers, body, now_ms)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn growing_waits_double_up_to_the_cap_and_then_repeat_it() {
+        let schedule =
+            RetrySchedule::growing(Duration::from_millis(100), Duration::from_millis(500), 8);
+        let waits: Vec<u128> = (1..=6)
+            .map(|failed| schedule.wait_after(failed).as_millis())
+            .collect();
+        assert_eq!(waits, [100, 200, 400, 500, 500, 500]);
+        assert_eq!(
+            RetrySchedule::growing(Duration::ZERO, Duration::from_secs(1), 0),
+            RetrySchedule {
+                intervals: vec![Duration::ZERO],
+                max_attempts: 1
+            }
+        );
+    }
+
+    #[test]
+    fn the_default_schedule_is_a_real_gateways() {
+        let schedule = RetrySchedule::default();
+        assert_eq!(schedule.wait_after(1), Duration::from_secs(15));
+        assert_eq!(schedule.wait_after(4), Duration::from_secs(180));
+        assert_eq!(schedule.wait_after(99), Duration::from_secs(6 * 3_600));
+        let total: Duration = schedule.intervals.iter().sum();
+        assert_eq!(total.as_secs() / 3_600, 24, "retries span about a day");
+    }
+
+    #[test]
+    fn faults_beyond_their_limits_are_refused() {
+        let too_late = FaultConfig {
+            delay_ms: MAX_FAULT_DELAY_MS + 1,
+            ..FaultConfig::default()
+        };
+        assert_eq!(
+            too_late.check().map_err(|error| error.code()),
+            Err("invalid_request")
+        );
+        let too_big = FaultConfig {
+            reorder_batch: MAX_REORDER_BATCH + 1,
+            ..FaultConfig::default()
+        };
+        assert!(too_big.check().is_err());
     }
 }
