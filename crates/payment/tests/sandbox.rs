@@ -67,13 +67,17 @@ struct Merchant {
 
 impl Merchant {
     async fn spawn(refuse_first: u32) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a free port");
+        Self::spawn_on(listener, refuse_first)
+    }
+
+    fn spawn_on(listener: tokio::net::TcpListener, refuse_first: u32) -> Self {
         let state = MerchantState {
             received: Arc::default(),
             refuse_first: Arc::new(AtomicU32::new(refuse_first)),
         };
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("a free port");
         let address = listener.local_addr().expect("a bound address");
         let app = Router::new()
             .route("/notify", post(notify))
@@ -260,6 +264,43 @@ async fn notifications_are_retried_until_acknowledged() {
     }
     let stats = gateway.delivery_stats();
     assert_eq!((stats.attempts, stats.in_flight, stats.failed), (4, 0, 0));
+    assert!(gateway.failed_deliveries().is_empty());
+}
+
+#[tokio::test]
+async fn a_merchant_that_was_down_is_notified_when_it_comes_back() {
+    // A port with nobody listening: the merchant was killed.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a free port");
+    let address = listener.local_addr().expect("a bound address");
+    drop(listener);
+    let (gateway, _) = spawn_sandbox(50).await;
+    let intent = gateway
+        .create_payment(payment_request(
+            "order-1",
+            100,
+            &format!("http://{address}/notify"),
+        ))
+        .await
+        .expect("the payment is created");
+    buyer_pays(&intent, "succeed").await;
+    wait_until("refused attempts", || {
+        gateway.delivery_stats().attempts >= 2
+    })
+    .await;
+    assert_eq!(gateway.delivery_stats().in_flight, 1, "still being retried");
+
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .expect("the merchant's port again");
+    let merchant = Merchant::spawn_on(listener, 0);
+    let received = merchant.wait_for(1).await;
+    assert_eq!(received[0].notification().merchant_payment_id, "order-1");
+    wait_until("the acknowledgement", || {
+        gateway.delivery_stats().acknowledged == 1
+    })
+    .await;
     assert!(gateway.failed_deliveries().is_empty());
 }
 

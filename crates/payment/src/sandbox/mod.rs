@@ -248,6 +248,8 @@ impl SandboxGateway {
             // The sandbox talks to the merchant directly, never through a proxy from the
             // environment.
             .no_proxy()
+            // A gateway posts to the notify URL it was given; a redirect is a non-2xx answer.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap_or_default();
         Self {
