@@ -21,7 +21,6 @@ use daihuo_service::checkout::AddressInput;
 use daihuo_service::live::{NewLiveSession, SessionItemInput};
 use daihuo_store::checkout as store;
 use daihuo_store::{now_ms, Store};
-use rand::seq::SliceRandom;
 use rand::Rng;
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
@@ -56,6 +55,10 @@ pub struct FlashArgs {
     /// Runs, each on a fresh store (use with `--crash` for many kills).
     #[arg(long, default_value_t = 1)]
     pub runs: usize,
+    /// Distinct buyers; each taps "buy" about attempts × 0.85 / users times, with a new key
+    /// per tap (a real app makes one per tap), as buyers do when a sale opens.
+    #[arg(long, default_value_t = 50_000)]
+    pub users: usize,
 }
 
 /// One planned attempt.
@@ -143,7 +146,7 @@ async fn one_run(args: &FlashArgs, run: usize) -> anyhow::Result<Value> {
 async fn run_in(args: &FlashArgs, run: usize, dir: &std::path::Path) -> anyhow::Result<Value> {
     let store = Store::open_sqlite(dir).await?;
     store.migrate().await?;
-    let buyers_count = (args.attempts * 85 / 100).max(1);
+    let buyers_count = args.users.clamp(1, (args.attempts * 85 / 100).max(1));
     eprintln!("run {}: seeding one SKU and {buyers_count} buyers", run + 1);
     let seeded = seed(&store, args.units, buyers_count).await?;
     let mut node = cluster::start_node(0, dir, None, 1_000, dir).await?;
@@ -382,40 +385,42 @@ async fn create_sale(
     Ok(FlashSaleId(body["id"].as_i64().context("a sale id")?))
 }
 
-/// The burst: one first attempt per buyer in random order; 10% of attempts repeat an earlier
-/// one (same key and body) somewhere after it; 5% ask for 2 units (over the limit of 1).
+/// The burst: 85% taps, each with a new key, spread over the buyers so every buyer taps at
+/// least once, in random order; 10% of attempts repeat an earlier one (same key and body)
+/// somewhere after it; 5% ask for 2 units (over the limit of 1).
 fn plan(attempts: usize, buyers: usize) -> Vec<Plan> {
     let mut rng = rand::thread_rng();
-    let mut first: Vec<Plan> = (0..buyers)
-        .map(|buyer| Plan {
-            buyer,
-            key: format!("b{buyer}-1"),
-            quantity: 1,
+    let retries = attempts * 10 / 100;
+    let over = attempts * 5 / 100;
+    let taps = attempts - retries - over;
+    // Each attempt gets a random place in [0, 1); sorting by place shuffles them.
+    let mut placed: Vec<(f64, Plan)> = (0..taps)
+        .map(|tap| {
+            let buyer = tap % buyers;
+            let plan = Plan {
+                buyer,
+                key: format!("b{buyer}-t{tap}"),
+                quantity: 1,
+            };
+            (rng.gen::<f64>(), plan)
         })
         .collect();
-    first.shuffle(&mut rng);
-    let retries = attempts * 10 / 100;
-    let over = attempts.saturating_sub(buyers + retries);
-    let mut plan = first;
     for _ in 0..over {
         let buyer = rng.gen_range(0..buyers);
-        let at = rng.gen_range(0..=plan.len());
-        plan.insert(
-            at,
-            Plan {
-                buyer,
-                key: format!("b{buyer}-over"),
-                quantity: 2,
-            },
-        );
+        let plan = Plan {
+            buyer,
+            key: format!("b{buyer}-over"),
+            quantity: 2,
+        };
+        placed.push((rng.gen::<f64>(), plan));
     }
+    let originals = placed.len();
     for _ in 0..retries {
-        let from = rng.gen_range(0..plan.len());
-        let copy = plan[from].clone();
-        let at = rng.gen_range(from + 1..=plan.len());
-        plan.insert(at, copy);
+        let (at, plan) = placed[rng.gen_range(0..originals)].clone();
+        placed.push((rng.gen_range(at..1.0), plan));
     }
-    plan
+    placed.sort_by(|a, b| a.0.total_cmp(&b.0));
+    placed.into_iter().map(|(_, plan)| plan).collect()
 }
 
 #[allow(clippy::too_many_arguments)]
