@@ -75,6 +75,34 @@ struct ServeArgs {
     listen: SocketAddr,
     #[command(flatten)]
     rooms: RoomArgs,
+    /// Secret shared with the sandbox payment gateway served under `/sandbox-pay` (at least
+    /// 16 bytes). Without it a random one is made at each start, which is fine while the
+    /// sandbox lives in this process.
+    #[arg(long, env = "DAIHUO_PAYMENT_SECRET", hide_env_values = true)]
+    payment_secret: Option<String>,
+}
+
+/// Where the sandbox payment gateway is mounted on the node's own server.
+const SANDBOX_PREFIX: &str = "/sandbox-pay";
+
+/// The sandbox gateway this node serves under [`SANDBOX_PREFIX`] and pays through, its pay
+/// URLs and the notify URL built on the listening address.
+fn sandbox_gateway(
+    address: SocketAddr,
+    secret: Option<&str>,
+) -> anyhow::Result<(daihuo_payment::SandboxGateway, String)> {
+    let secret = match secret {
+        Some(secret) => {
+            daihuo_payment::SigningSecret::new(secret.as_bytes()).context("--payment-secret")?
+        }
+        None => daihuo_payment::SigningSecret::random(),
+    };
+    let base = format!("http://{address}");
+    let config = daihuo_payment::SandboxConfig::new(format!("{base}{SANDBOX_PREFIX}"), secret);
+    Ok((
+        daihuo_payment::SandboxGateway::new(config),
+        format!("{base}/api/payments/notify"),
+    ))
 }
 
 /// How this node's live rooms run.
@@ -223,13 +251,23 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     eprintln!(
         "daihuo is serving on http://{address} (API document: http://{address}/api/openapi.json)"
     );
-    // Releases unpaid reservations and closes ended flash sales for as long as the node runs.
+    let (sandbox, notify_url) = sandbox_gateway(address, args.payment_secret.as_deref())?;
+    let services = services.with_payments(std::sync::Arc::new(sandbox.clone()), notify_url);
+    // Releases unpaid reservations, closes ended flash sales and retries refunds for as long
+    // as the node runs.
     let _sweeper = services.spawn_checkout_sweeper();
     let state = daihuo_http::AppState {
         services,
         metrics: daihuo_http::metrics_handle(),
     };
-    daihuo_http::run(listener, state, shutdown_signal()).await?;
+    daihuo_http::run_with(
+        listener,
+        state,
+        SANDBOX_PREFIX,
+        sandbox.router(),
+        shutdown_signal(),
+    )
+    .await?;
     Ok(())
 }
 
