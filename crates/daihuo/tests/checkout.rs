@@ -845,6 +845,53 @@ async fn case_late_payment_without_a_unit_is_refunded(app: &TestApp) {
     assert_eq!(sale_counts(app, sale).await, (1, 0));
 }
 
+/// An ordinary purchase is paid the same way; a payment the gateway fails leaves the order
+/// reserved, and asking again starts a new payment that can succeed.
+async fn case_failed_payment_then_paid(app: &TestApp) {
+    let room = room(app, "plainpay", 3, None).await;
+    let (token, address) = buyer(app, "plainpay-buyer").await;
+    let (status, order, _) = purchase(
+        app,
+        "/api/orders",
+        &token,
+        "pp-1",
+        &json!({"sku_id": room.sku, "quantity": 1, "address_id": address,
+            "session_id": room.session}),
+    )
+    .await;
+    assert_eq!(status, 201, "{order}");
+    let id = order["id"].as_i64().expect("an id");
+    let (first, pay_url, _) = start_payment(app, &token, id).await;
+    app.sandbox
+        .set_faults(daihuo_payment::FaultConfig {
+            fail_next_payments: 1,
+            ..Default::default()
+        })
+        .expect("set the fault");
+    pay(app, &pay_url).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let (second, pay_url) = loop {
+        let (payment, pay_url, _) = start_payment(app, &token, id).await;
+        if payment != first {
+            break (payment, pay_url);
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the failure never arrived"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(second > first);
+    assert_eq!(
+        app.get(&format!("/api/orders/{id}"), &token)
+            .await
+            .expect(200)["status"],
+        "reserved"
+    );
+    pay(app, &pay_url).await;
+    wait_for_order(app, &token, id, "paid").await;
+}
+
 crate::store_case!(
     case_flash_sale_rules,
     sqlite_flash_sale_rules,
@@ -904,4 +951,9 @@ crate::store_case!(
     case_late_payment_without_a_unit_is_refunded,
     sqlite_late_payment_without_a_unit_is_refunded,
     postgres_late_payment_without_a_unit_is_refunded
+);
+crate::store_case!(
+    case_failed_payment_then_paid,
+    sqlite_failed_payment_then_paid,
+    postgres_failed_payment_then_paid
 );
