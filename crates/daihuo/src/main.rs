@@ -89,20 +89,14 @@ const SANDBOX_PREFIX: &str = "/sandbox-pay";
 /// URLs and the notify URL built on the listening address.
 fn sandbox_gateway(
     address: SocketAddr,
-    secret: Option<&str>,
-) -> anyhow::Result<(daihuo_payment::SandboxGateway, String)> {
-    let secret = match secret {
-        Some(secret) => {
-            daihuo_payment::SigningSecret::new(secret.as_bytes()).context("--payment-secret")?
-        }
-        None => daihuo_payment::SigningSecret::random(),
-    };
+    secret: daihuo_payment::SigningSecret,
+) -> (daihuo_payment::SandboxGateway, String) {
     let base = format!("http://{address}");
     let config = daihuo_payment::SandboxConfig::new(format!("{base}{SANDBOX_PREFIX}"), secret);
-    Ok((
+    (
         daihuo_payment::SandboxGateway::new(config),
         format!("{base}/api/payments/notify"),
-    ))
+    )
 }
 
 /// How this node's live rooms run.
@@ -240,6 +234,12 @@ fn main() -> anyhow::Result<()> {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    // Checked before anything starts, so a bad secret changes nothing.
+    let payment_secret = match &args.payment_secret {
+        Some(secret) => daihuo_payment::SigningSecret::new(secret.as_bytes())
+            .context("check --payment-secret")?,
+        None => daihuo_payment::SigningSecret::random(),
+    };
     let store = args.store.open().await?;
     let services = args.rooms.services(store).await?;
     ensure_first_operator(&services, &args.store).await?;
@@ -251,7 +251,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     eprintln!(
         "daihuo is serving on http://{address} (API document: http://{address}/api/openapi.json)"
     );
-    let (sandbox, notify_url) = sandbox_gateway(address, args.payment_secret.as_deref())?;
+    let (sandbox, notify_url) = sandbox_gateway(address, payment_secret);
     let services = services.with_payments(std::sync::Arc::new(sandbox.clone()), notify_url);
     // Releases unpaid reservations, closes ended flash sales and retries refunds for as long
     // as the node runs.
