@@ -75,6 +75,28 @@ struct ServeArgs {
     listen: SocketAddr,
     #[command(flatten)]
     rooms: RoomArgs,
+    /// Secret shared with the sandbox payment gateway served under `/sandbox-pay` (at least
+    /// 16 bytes). Without it a random one is made at each start, which is fine while the
+    /// sandbox lives in this process.
+    #[arg(long, env = "DAIHUO_PAYMENT_SECRET", hide_env_values = true)]
+    payment_secret: Option<String>,
+}
+
+/// Where the sandbox payment gateway is mounted on the node's own server.
+const SANDBOX_PREFIX: &str = "/sandbox-pay";
+
+/// The sandbox gateway this node serves under [`SANDBOX_PREFIX`] and pays through, its pay
+/// URLs and the notify URL built on the listening address.
+fn sandbox_gateway(
+    address: SocketAddr,
+    secret: daihuo_payment::SigningSecret,
+) -> (daihuo_payment::SandboxGateway, String) {
+    let base = format!("http://{address}");
+    let config = daihuo_payment::SandboxConfig::new(format!("{base}{SANDBOX_PREFIX}"), secret);
+    (
+        daihuo_payment::SandboxGateway::new(config),
+        format!("{base}/api/payments/notify"),
+    )
 }
 
 /// How this node's live rooms run.
@@ -212,6 +234,12 @@ fn main() -> anyhow::Result<()> {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    // Checked before anything starts, so a bad secret changes nothing.
+    let payment_secret = match &args.payment_secret {
+        Some(secret) => daihuo_payment::SigningSecret::new(secret.as_bytes())
+            .context("check --payment-secret")?,
+        None => daihuo_payment::SigningSecret::random(),
+    };
     let store = args.store.open().await?;
     let services = args.rooms.services(store).await?;
     ensure_first_operator(&services, &args.store).await?;
@@ -223,13 +251,23 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     eprintln!(
         "daihuo is serving on http://{address} (API document: http://{address}/api/openapi.json)"
     );
-    // Releases unpaid reservations and closes ended flash sales for as long as the node runs.
+    let (sandbox, notify_url) = sandbox_gateway(address, payment_secret);
+    let services = services.with_payments(std::sync::Arc::new(sandbox.clone()), notify_url);
+    // Releases unpaid reservations, closes ended flash sales and retries refunds for as long
+    // as the node runs.
     let _sweeper = services.spawn_checkout_sweeper();
     let state = daihuo_http::AppState {
         services,
         metrics: daihuo_http::metrics_handle(),
     };
-    daihuo_http::run(listener, state, shutdown_signal()).await?;
+    daihuo_http::run_with(
+        listener,
+        state,
+        SANDBOX_PREFIX,
+        sandbox.router(),
+        shutdown_signal(),
+    )
+    .await?;
     Ok(())
 }
 

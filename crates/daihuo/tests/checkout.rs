@@ -1,5 +1,6 @@
 //! Buying in the room: addresses, flash sales, ordinary purchases, idempotency, limits,
-//! subsidies and the release of unpaid reservations, driven over HTTP on both stores.
+//! subsidies, the release of unpaid reservations and paying through the sandbox gateway
+//! (tampered, duplicated and late notifications), driven over HTTP on both stores.
 //!
 //! Each `case_*` is one behaviour; `store_case!` runs it on SQLite and on PostgreSQL (when
 //! `DAIHUO_TEST_DATABASE_URL` is set). The concurrency cases fire real parallel requests.
@@ -542,6 +543,355 @@ async fn case_ordinary_purchase(app: &TestApp) {
     assert_eq!((status, code(&refused)), (422, "seller_missing"));
 }
 
+/// Polls an order until it reaches `status` (the gateway's notifications are asynchronous).
+async fn wait_for_order(app: &TestApp, token: &str, id: i64, status: &str) -> Value {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let order = app
+            .get(&format!("/api/orders/{id}"), token)
+            .await
+            .expect(200);
+        if order["status"] == status {
+            return order;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the order never became {status}: {order}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Waits until the sandbox has no notification left to deliver.
+async fn wait_for_deliveries(app: &TestApp) -> daihuo_payment::DeliveryStats {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let stats = app.sandbox.delivery_stats();
+        if stats.in_flight == 0 && stats.held == 0 {
+            return stats;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "deliveries never settled: {stats:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Starts paying an order: (payment id, pay URL, amount).
+async fn start_payment(app: &TestApp, token: &str, order: i64) -> (i64, String, i64) {
+    let payment = app
+        .post_empty(&format!("/api/orders/{order}/payments"), token)
+        .await
+        .expect(200);
+    (
+        payment["payment_id"].as_i64().expect("a payment id"),
+        payment["pay_url"].as_str().expect("a pay URL").to_owned(),
+        payment["amount_fen"].as_i64().expect("an amount"),
+    )
+}
+
+/// The buyer pays on the sandbox's pay page, as a browser would.
+async fn pay(app: &TestApp, pay_url: &str) {
+    let response = app
+        .client
+        .post(pay_url)
+        .json(&json!({"outcome": "succeed"}))
+        .send()
+        .await
+        .expect("post the pay page");
+    let status = response.status().as_u16();
+    let body = response.text().await.unwrap_or_default();
+    assert_eq!(status, 200, "pay page: {body}");
+}
+
+/// A sale's `sold` and `remaining`.
+async fn sale_counts(app: &TestApp, sale: i64) -> (i64, i64) {
+    let view = app
+        .get_anonymous(&format!("/api/flash-sales/{sale}"))
+        .await
+        .expect(200);
+    (
+        view["sold"].as_i64().expect("sold"),
+        view["remaining"].as_i64().expect("remaining"),
+    )
+}
+
+/// A viewer buys in a flash sale and pays through the sandbox gateway: the payment asks for
+/// what the buyer pays, asking again returns the same payment, and once the gateway's
+/// notification is applied the order is paid and the sale counts it sold.
+async fn case_pay_through_sandbox(app: &TestApp) {
+    let room = room(app, "pay", 5, None).await;
+    let sale = open_sale(app, &room, json!({"quantity": 2})).await;
+    let (token, address) = buyer(app, "pay-buyer").await;
+    let (status, order, _) = buy_flash(app, sale, &token, "p-1", 1, address).await;
+    assert_eq!(status, 201, "{order}");
+    let id = order["id"].as_i64().expect("an id");
+    let (payment, pay_url, amount) = start_payment(app, &token, id).await;
+    assert_eq!(json!(amount), order["split"]["buyer_pays"]);
+    assert!(pay_url.contains("/sandbox-pay/pay/"), "{pay_url}");
+    assert_eq!(
+        start_payment(app, &token, id).await,
+        (payment, pay_url.clone(), amount),
+        "asking again returns the pending payment"
+    );
+    let (stranger, _) = buyer(app, "pay-stranger").await;
+    app.post_empty(&format!("/api/orders/{id}/payments"), &stranger)
+        .await
+        .expect_error(404, "not_found");
+    assert_eq!(sale_counts(app, sale).await, (0, 1));
+    pay(app, &pay_url).await;
+    let paid = wait_for_order(app, &token, id, "paid").await;
+    assert!(paid["paid_at_ms"].as_i64().is_some(), "{paid}");
+    assert_eq!(sale_counts(app, sale).await, (1, 1));
+    app.post_empty(&format!("/api/orders/{id}/payments"), &token)
+        .await
+        .expect_error(409, "order_not_payable");
+}
+
+/// Sends a notification body with the given signing secret and timestamp.
+async fn notify(app: &TestApp, body: &[u8], secret: &[u8], timestamp_ms: i64) -> (u16, Value) {
+    notify_signed(app, body, body, secret, timestamp_ms).await
+}
+
+/// Sends `sent` with the headers of `signed`: a body altered after it was signed.
+async fn notify_signed(
+    app: &TestApp,
+    signed: &[u8],
+    sent: &[u8],
+    secret: &[u8],
+    timestamp_ms: i64,
+) -> (u16, Value) {
+    let body = signed;
+    let secret = daihuo_payment::SigningSecret::new(secret).expect("a long enough secret");
+    let event_id = serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|v| v["event_id"].as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let response = app
+        .client
+        .post(format!("{}/api/payments/notify", app.base_url))
+        .header("content-type", "application/json")
+        .header(daihuo_payment::EVENT_ID_HEADER, event_id)
+        .header(daihuo_payment::TIMESTAMP_HEADER, timestamp_ms.to_string())
+        .header(
+            daihuo_payment::SIGNATURE_HEADER,
+            secret.sign(timestamp_ms, body),
+        )
+        .body(sent.to_vec())
+        .send()
+        .await
+        .expect("post a notification");
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap_or_default();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+/// A notification altered after signing, signed with another secret or signed too long ago
+/// is refused with 400, changes nothing and is listed for operators; a genuine one replayed
+/// is acknowledged again and applied once.
+async fn case_tampered_and_replayed_notifications(app: &TestApp) {
+    let room = room(app, "forge", 5, None).await;
+    let sale = open_sale(app, &room, json!({"quantity": 2})).await;
+    let (token, address) = buyer(app, "forge-buyer").await;
+    let (_, order, _) = buy_flash(app, sale, &token, "f-1", 1, address).await;
+    let id = order["id"].as_i64().expect("an id");
+    let (payment, pay_url, amount) = start_payment(app, &token, id).await;
+    let gateway_payment_id = pay_url.rsplit('/').next().expect("an id in the URL");
+    let body = serde_json::to_vec(&json!({
+        "event_id": "evt_forged_1", "kind": "payment_succeeded",
+        "gateway_payment_id": gateway_payment_id,
+        "merchant_payment_id": format!("daihuo-pay-{payment}"),
+        "gateway_refund_id": null, "merchant_refund_id": null,
+        "amount_fen": amount, "occurred_at_ms": now_ms()}))
+    .expect("a body");
+    let secret = common::PAYMENT_SECRET;
+
+    let mut tampered = body.clone();
+    let at = tampered.len() / 2;
+    tampered[at] ^= 0x01;
+    let (status, refused) = notify_signed(app, &body, &tampered, secret, now_ms()).await;
+    assert_eq!((status, code(&refused)), (400, "signature_invalid"));
+    let (status, refused) = notify(app, &body, b"not-the-gateway-secret-at-all", now_ms()).await;
+    assert_eq!((status, code(&refused)), (400, "signature_invalid"));
+    let (status, refused) = notify(app, &body, secret, now_ms() - 10 * MINUTE_MS).await;
+    assert_eq!((status, code(&refused)), (400, "timestamp_out_of_window"));
+    assert_eq!(
+        app.get(&format!("/api/orders/{id}"), &token)
+            .await
+            .expect(200)["status"],
+        "reserved",
+        "a refused notification changes nothing"
+    );
+
+    let operator = app.operator().await;
+    app.get("/api/operator/rejected-notifications", &token)
+        .await
+        .expect_error(403, "forbidden");
+    let rejected = app
+        .get("/api/operator/rejected-notifications", &operator)
+        .await
+        .expect(200);
+    let codes: Vec<&str> = rejected
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|r| r["code"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "timestamp_out_of_window",
+            "signature_invalid",
+            "signature_invalid"
+        ],
+        "newest first: {rejected}"
+    );
+    assert_eq!(rejected[0]["event_id"], "evt_forged_1");
+
+    // Signed with the right secret it is genuine; sent twice, it is applied once.
+    for _ in 0..2 {
+        let (status, ack) = notify(app, &body, secret, now_ms()).await;
+        assert_eq!(status, 200, "{ack}");
+    }
+    wait_for_order(app, &token, id, "paid").await;
+    assert_eq!(sale_counts(app, sale).await, (1, 1));
+}
+
+/// The sandbox sends every notification twice (`duplicate`): the order is paid and the
+/// sale's sold count goes up once.
+async fn case_duplicated_notification_applies_once(app: &TestApp) {
+    let room = room(app, "dup", 5, None).await;
+    let sale = open_sale(app, &room, json!({"quantity": 3})).await;
+    let (token, address) = buyer(app, "dup-buyer").await;
+    let (_, order, _) = buy_flash(app, sale, &token, "d-1", 1, address).await;
+    let id = order["id"].as_i64().expect("an id");
+    let (_, pay_url, _) = start_payment(app, &token, id).await;
+    app.sandbox
+        .set_faults(daihuo_payment::FaultConfig {
+            duplicate: true,
+            ..Default::default()
+        })
+        .expect("set the fault");
+    pay(app, &pay_url).await;
+    wait_for_order(app, &token, id, "paid").await;
+    let stats = wait_for_deliveries(app).await;
+    assert!(stats.acknowledged >= 2, "both copies answered: {stats:?}");
+    assert_eq!(sale_counts(app, sale).await, (1, 2));
+}
+
+/// Buys the only unit of a one-second sale, starts paying and pays at once with the
+/// notification delayed past the deadline; returns (sale, buyer token, order id) once the
+/// sweeper has cancelled the order.
+async fn pay_late(app: &TestApp, name: &str) -> (i64, String, i64) {
+    let room = room(app, name, 5, None).await;
+    let sale = open_sale(app, &room, json!({"quantity": 1, "pay_window_s": 1})).await;
+    let (token, address) = buyer(app, &format!("{name}-buyer")).await;
+    let (status, order, _) = buy_flash(app, sale, &token, "l-1", 1, address).await;
+    assert_eq!(status, 201, "{order}");
+    let id = order["id"].as_i64().expect("an id");
+    let (_, pay_url, _) = start_payment(app, &token, id).await;
+    app.sandbox
+        .set_faults(daihuo_payment::FaultConfig {
+            delay_ms: 4_000,
+            ..Default::default()
+        })
+        .expect("set the fault");
+    pay(app, &pay_url).await;
+    // Only the payment's notification is late; a refund's comes at once.
+    app.sandbox
+        .set_faults(daihuo_payment::FaultConfig::default())
+        .expect("clear the faults");
+    wait_for_order(app, &token, id, "cancelled").await;
+    (sale, token, id)
+}
+
+/// A payment arriving after the reservation was released re-claims the unit while nobody
+/// else has it: the order is paid and the sale counts it sold.
+async fn case_late_payment_reclaims_the_unit(app: &TestApp) {
+    let (sale, token, id) = pay_late(app, "late").await;
+    assert_eq!(sale_counts(app, sale).await, (0, 1), "released");
+    wait_for_order(app, &token, id, "paid").await;
+    assert_eq!(sale_counts(app, sale).await, (1, 0));
+}
+
+/// A payment arriving after the released unit was sold to someone else is refunded: the
+/// order goes refund_pending, the gateway refunds, and the order ends refunded; the other
+/// buyer keeps the unit.
+async fn case_late_payment_without_a_unit_is_refunded(app: &TestApp) {
+    let (second, second_address) = buyer(app, "refund-second").await;
+    let (sale, token, id) = pay_late(app, "refund").await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(3);
+    let mut n = 0;
+    let other = loop {
+        n += 1;
+        let (status, body, _) =
+            buy_flash(app, sale, &second, &format!("r-{n}"), 1, second_address).await;
+        if status == 201 {
+            break body["id"].as_i64().expect("an id");
+        }
+        assert_eq!(code(&body), "sold_out");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the unit never came back"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    // The second buyer pays at once (its reservation lasts a second too).
+    let (_, pay_url, _) = start_payment(app, &second, other).await;
+    pay(app, &pay_url).await;
+    wait_for_order(app, &second, other, "paid").await;
+    wait_for_order(app, &token, id, "refunded").await;
+    assert_eq!(sale_counts(app, sale).await, (1, 0));
+}
+
+/// An ordinary purchase is paid the same way; a payment the gateway fails leaves the order
+/// reserved, and asking again starts a new payment that can succeed.
+async fn case_failed_payment_then_paid(app: &TestApp) {
+    let room = room(app, "plainpay", 3, None).await;
+    let (token, address) = buyer(app, "plainpay-buyer").await;
+    let (status, order, _) = purchase(
+        app,
+        "/api/orders",
+        &token,
+        "pp-1",
+        &json!({"sku_id": room.sku, "quantity": 1, "address_id": address,
+            "session_id": room.session}),
+    )
+    .await;
+    assert_eq!(status, 201, "{order}");
+    let id = order["id"].as_i64().expect("an id");
+    let (first, pay_url, _) = start_payment(app, &token, id).await;
+    app.sandbox
+        .set_faults(daihuo_payment::FaultConfig {
+            fail_next_payments: 1,
+            ..Default::default()
+        })
+        .expect("set the fault");
+    pay(app, &pay_url).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let (second, pay_url) = loop {
+        let (payment, pay_url, _) = start_payment(app, &token, id).await;
+        if payment != first {
+            break (payment, pay_url);
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the failure never arrived"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(second > first);
+    assert_eq!(
+        app.get(&format!("/api/orders/{id}"), &token)
+            .await
+            .expect(200)["status"],
+        "reserved"
+    );
+    pay(app, &pay_url).await;
+    wait_for_order(app, &token, id, "paid").await;
+}
+
 crate::store_case!(
     case_flash_sale_rules,
     sqlite_flash_sale_rules,
@@ -576,4 +926,34 @@ crate::store_case!(
     case_ordinary_purchase,
     sqlite_ordinary_purchase,
     postgres_ordinary_purchase
+);
+crate::store_case!(
+    case_pay_through_sandbox,
+    sqlite_pay_through_sandbox,
+    postgres_pay_through_sandbox
+);
+crate::store_case!(
+    case_tampered_and_replayed_notifications,
+    sqlite_tampered_and_replayed_notifications,
+    postgres_tampered_and_replayed_notifications
+);
+crate::store_case!(
+    case_duplicated_notification_applies_once,
+    sqlite_duplicated_notification_applies_once,
+    postgres_duplicated_notification_applies_once
+);
+crate::store_case!(
+    case_late_payment_reclaims_the_unit,
+    sqlite_late_payment_reclaims_the_unit,
+    postgres_late_payment_reclaims_the_unit
+);
+crate::store_case!(
+    case_late_payment_without_a_unit_is_refunded,
+    sqlite_late_payment_without_a_unit_is_refunded,
+    postgres_late_payment_without_a_unit_is_refunded
+);
+crate::store_case!(
+    case_failed_payment_then_paid,
+    sqlite_failed_payment_then_paid,
+    postgres_failed_payment_then_paid
 );

@@ -308,6 +308,68 @@ impl OrderStatus {
     }
 }
 
+/// Where one attempt to collect an order's money stands, as daihuo records it.
+///
+/// ```text
+/// pending ─► succeeded
+///    └─────► failed
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentStatus {
+    /// Sent to the gateway; the buyer has not paid yet.
+    Pending,
+    /// The gateway reported the money received.
+    Succeeded,
+    /// The gateway reported it failed; the buyer may start another payment.
+    Failed,
+}
+
+impl PaymentStatus {
+    /// The stored and wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaymentStatus::Pending => "pending",
+            PaymentStatus::Succeeded => "succeeded",
+            PaymentStatus::Failed => "failed",
+        }
+    }
+
+    /// Reads a stored name.
+    pub fn from_db(raw: &str) -> Option<PaymentStatus> {
+        [
+            PaymentStatus::Pending,
+            PaymentStatus::Succeeded,
+            PaymentStatus::Failed,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == raw)
+    }
+}
+
+/// Where a refund of a payment stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RefundStatus {
+    /// Stored, and asked of the gateway (or about to be).
+    Requested,
+    /// The gateway reported the money back with the buyer.
+    Succeeded,
+    /// The gateway reported the refund failed; an operator must act.
+    Failed,
+}
+
+impl RefundStatus {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RefundStatus::Requested => "requested",
+            RefundStatus::Succeeded => "succeeded",
+            RefundStatus::Failed => "failed",
+        }
+    }
+}
+
 /// The platform's fee policy: a rate of the price before subsidy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FeePolicy {

@@ -11,6 +11,7 @@ mod checkout_routes;
 mod error;
 mod live_routes;
 mod metrics_layer;
+mod payment_routes;
 mod rooms;
 mod routes;
 
@@ -72,6 +73,7 @@ fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(live_routes::router())
         .merge(rooms::router())
         .merge(checkout_routes::router())
+        .merge(payment_routes::router())
         .split_for_parts()
 }
 
@@ -119,6 +121,20 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Serves `state` with `extra` routes nested under `prefix` (the sandbox payment gateway's,
+/// say) on `listener` until `shutdown` completes.
+pub async fn run_with(
+    listener: TcpListener,
+    state: AppState,
+    prefix: &str,
+    extra: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state).nest(prefix, extra))
         .with_graceful_shutdown(shutdown)
         .await
 }

@@ -1107,8 +1107,8 @@ impl Services {
         Ok(rows.into_iter().map(|r| OrderView::of(r, actor)).collect())
     }
 
-    /// Releases unpaid reservations past their deadline and gives closed sales' unsold units
-    /// back to their SKUs. Safe to run on every node at once: each release is a
+    /// Releases unpaid reservations past their deadline, gives closed sales' unsold units
+    /// back to their SKUs and asks the gateway again for refunds it never accepted. Safe to run on every node at once: each release is a
     /// compare-and-set under the sale's lock. Returns how many orders it cancelled.
     pub async fn sweep_checkout(&self) -> ServiceResult<usize> {
         let now = now_ms();
@@ -1137,6 +1137,7 @@ impl Services {
             }
             tx.commit().await?;
         }
+        self.send_due_refunds().await?;
         Ok(cancelled)
     }
 
@@ -1202,7 +1203,7 @@ impl Services {
     }
 
     /// Makes this node read a sale again before answering sold out.
-    fn mark_view_stale(&self, sale: FlashSaleId) {
+    pub(crate) fn mark_view_stale(&self, sale: FlashSaleId) {
         if let Some(owner) = lock(&self.flash.owners).get(&sale) {
             lock(&owner.view).checked_ms = 0;
         }

@@ -10,6 +10,7 @@ pub mod checkout;
 mod error;
 pub mod feed;
 pub mod live;
+pub mod payments;
 pub mod room;
 pub mod selection;
 
@@ -67,6 +68,9 @@ pub struct Services {
     /// [`SIGNED_IN_CACHE_TTL`]; signing out on this node removes it at once, on other nodes
     /// within that time.
     pub signed_in: moka::sync::Cache<String, Actor>,
+    /// The payment gateway and this node's notify URL; without one the node takes no
+    /// payments ([`Services::with_payments`]).
+    pub payments: Option<std::sync::Arc<payments::PaymentSetup>>,
 }
 
 /// How long a node trusts a verified sign-in session without reading it again.
@@ -89,6 +93,7 @@ impl Services {
             config,
             rooms,
             flash: Default::default(),
+            payments: None,
             signed_in: moka::sync::Cache::builder()
                 .max_capacity(SIGNED_IN_CACHE_MAX)
                 .time_to_live(SIGNED_IN_CACHE_TTL)

@@ -12,6 +12,7 @@ mod accounts;
 pub mod checkout;
 pub mod databases;
 pub mod live;
+pub mod payments;
 mod pool;
 mod search;
 

@@ -53,6 +53,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// The services behind the server, for set-up that has no HTTP route.
     pub services: Services,
+    /// The sandbox payment gateway served under [`SANDBOX_PREFIX`], for faults and checks.
+    pub sandbox: daihuo_payment::SandboxGateway,
     /// Which store this is.
     pub kind: StoreKind,
     /// The NATS joining this server's rooms to other nodes', if any.
@@ -118,6 +120,8 @@ pub struct Node {
     pub base_url: String,
     /// Its services.
     pub services: Services,
+    /// Its own sandbox payment gateway.
+    pub sandbox: daihuo_payment::SandboxGateway,
     stop: Option<oneshot::Sender<()>>,
     server: JoinHandle<std::io::Result<()>>,
 }
@@ -141,16 +145,29 @@ impl Drop for AbortOnDrop {
     }
 }
 
-/// Serves `store` on a fresh port with rooms alone or joined through `nats_url`.
-async fn serve_node(
-    store: Store,
-    nats_url: Option<&str>,
-) -> (
+/// What [`serve_node`] started: its services, base URL, sandbox gateway, stop signal and
+/// server task.
+type Served = (
     Services,
     String,
+    daihuo_payment::SandboxGateway,
     oneshot::Sender<()>,
     JoinHandle<std::io::Result<()>>,
-) {
+);
+
+/// Where the sandbox payment gateway is mounted, as `daihuo serve` does.
+pub const SANDBOX_PREFIX: &str = "/sandbox-pay";
+
+/// The secret the test apps share with their sandbox gateway.
+pub const PAYMENT_SECRET: &[u8] = b"test-payment-secret-0123456789";
+
+/// Serves `store` on a fresh port with rooms alone or joined through `nats_url`, and with a
+/// sandbox payment gateway under [`SANDBOX_PREFIX`] of the same server that retries quickly.
+async fn serve_node(store: Store, nats_url: Option<&str>) -> Served {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind port 0");
+    let address = listener.local_addr().expect("local address");
     let services = match nats_url {
         None => Services::new(store, ServiceConfig::default()),
         Some(url) => {
@@ -169,10 +186,20 @@ async fn serve_node(
             Services::with_rooms(store, ServiceConfig::default(), hub)
         }
     };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind port 0");
-    let address = listener.local_addr().expect("local address");
+    let mut config = daihuo_payment::SandboxConfig::new(
+        format!("http://{address}{SANDBOX_PREFIX}"),
+        daihuo_payment::SigningSecret::new(PAYMENT_SECRET).expect("a long enough secret"),
+    );
+    config.retry = daihuo_payment::RetrySchedule::growing(
+        std::time::Duration::from_millis(20),
+        std::time::Duration::from_millis(500),
+        40,
+    );
+    let sandbox = daihuo_payment::SandboxGateway::new(config);
+    let services = services.with_payments(
+        Arc::new(sandbox.clone()),
+        format!("http://{address}/api/payments/notify"),
+    );
     let state = daihuo_http::AppState {
         services: services.clone(),
         metrics: daihuo_http::metrics_handle(),
@@ -180,14 +207,15 @@ async fn serve_node(
     let (stop, stopped) = oneshot::channel::<()>();
     // The checkout sweeper runs as long as the server does, and stops with it.
     let sweeper = AbortOnDrop(services.spawn_checkout_sweeper());
+    let router = sandbox.router();
     let server = tokio::spawn(async move {
         let _sweeper = sweeper;
-        daihuo_http::run(listener, state, async {
+        daihuo_http::run_with(listener, state, SANDBOX_PREFIX, router, async {
             let _ = stopped.await;
         })
         .await
     });
-    (services, format!("http://{address}"), stop, server)
+    (services, format!("http://{address}"), sandbox, stop, server)
 }
 
 impl TestApp {
@@ -206,11 +234,12 @@ impl TestApp {
 
     /// A second server node over the same store and the same NATS; stopped when dropped.
     pub async fn another_node(&self) -> Node {
-        let (services, base_url, stop, server) =
+        let (services, base_url, sandbox, stop, server) =
             serve_node(self.services.store.clone(), self.nats_url.as_deref()).await;
         Node {
             base_url,
             services,
+            sandbox,
             stop: Some(stop),
             server,
         }
@@ -243,7 +272,8 @@ impl TestApp {
         };
         store.migrate().await.expect("migrate");
         let nats_url = std::env::var(NATS_URL_ENV).ok().filter(|_| with_nats);
-        let (services, base_url, stop, server) = serve_node(store, nats_url.as_deref()).await;
+        let (services, base_url, sandbox, stop, server) =
+            serve_node(store, nats_url.as_deref()).await;
         services
             .create_user(
                 OPERATOR_USERNAME,
@@ -258,6 +288,7 @@ impl TestApp {
             base_url,
             client: reqwest::Client::new(),
             services,
+            sandbox,
             kind,
             nats_url,
             shutdown: std::sync::Mutex::new(Some(stop)),
