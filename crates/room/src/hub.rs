@@ -291,11 +291,11 @@ impl Hub {
             }
             Some(_) => {
                 subscription.cursor = inner.head;
-                inner.snapshot_frame(Some(false))
+                room.snapshot(&inner, Some(false))
             }
             None => {
                 subscription.cursor = inner.head;
-                inner.snapshot_frame(None)
+                room.snapshot(&inner, None)
             }
         };
         subscription.counters_sent = inner.counters_version;

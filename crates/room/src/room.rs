@@ -114,6 +114,18 @@ pub(crate) struct Room {
     /// The highest online count seen since the last flush, so a short peak between flushes
     /// still reaches the database.
     pub(crate) peak_since_flush: AtomicU64,
+    /// The last snapshot frame given to a join, with the `(head, counters_version,
+    /// recovered)` it was made for: the viewers joining between two changes of the room (all
+    /// of a killed node's viewers, at once) share one serialisation of the whole state.
+    snapshot_cache: Mutex<Option<SnapshotCache>>,
+}
+
+/// A snapshot frame and what it was made for.
+struct SnapshotCache {
+    head: u64,
+    counters_version: u64,
+    recovered: Option<bool>,
+    frame: Bytes,
 }
 
 impl Room {
@@ -155,7 +167,32 @@ impl Room {
             idle_since: Mutex::new(Some(Instant::now())),
             peak_flushed: AtomicU64::new(0),
             peak_since_flush: AtomicU64::new(0),
+            snapshot_cache: Mutex::new(None),
         }
+    }
+
+    /// The snapshot frame of `inner` (this room's, read-locked by the caller), shared with
+    /// every join since the room last changed.
+    pub(crate) fn snapshot(&self, inner: &RoomInner, recovered: Option<bool>) -> Bytes {
+        let Ok(mut cache) = self.snapshot_cache.lock() else {
+            return inner.snapshot_frame(recovered);
+        };
+        if let Some(cached) = cache.as_ref() {
+            if cached.head == inner.head
+                && cached.counters_version == inner.counters_version
+                && cached.recovered == recovered
+            {
+                return cached.frame.clone();
+            }
+        }
+        let frame = inner.snapshot_frame(recovered);
+        *cache = Some(SnapshotCache {
+            head: inner.head,
+            counters_version: inner.counters_version,
+            recovered,
+            frame: frame.clone(),
+        });
+        frame
     }
 
     /// Reads the room. A poisoned lock still holds consistent data: every writer finishes
