@@ -618,8 +618,9 @@ async fn tick(hub: Weak<HubInner>) {
         };
         ticks = ticks.wrapping_add(1);
         let rooms = hub.open_rooms();
+        let online_due = ticks.is_multiple_of(FLUSH_EVERY_TICKS);
         for room in &rooms {
-            room.refresh_counters();
+            room.refresh_counters(online_due);
         }
         if ticks.is_multiple_of(FLUSH_EVERY_TICKS) {
             hub.flush(&rooms).await;
