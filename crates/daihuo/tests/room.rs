@@ -195,6 +195,66 @@ store_case!(
     postgres_snapshot_then_events
 );
 
+/// Many viewers joining within one second are written as unique viewers in one batch: each
+/// visitor id once, however often it connects; the socket answers pings and closes.
+async fn case_unique_viewers_and_socket(app: &TestApp) {
+    let (_anchor, session, _sku) = live_session(app).await;
+    let mut sockets = Vec::new();
+    for n in 0..24 {
+        let query = format!("?visitor=visitor-{:04}", n % 8);
+        let mut socket = connect(app, session, None, &query).await;
+        assert_eq!(frame(&mut socket).await["type"], "snapshot");
+        sockets.push(socket);
+    }
+    // A ping is answered with a pong carrying its payload; text still flows after it.
+    let socket = &mut sockets[0];
+    socket
+        .send(Message::Ping(b"are you there".to_vec().into()))
+        .await
+        .expect("ping");
+    let pong = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            match socket.next().await {
+                Some(Ok(Message::Pong(payload))) => return payload,
+                Some(Ok(_)) => continue,
+                other => panic!("no pong: {other:?}"),
+            }
+        }
+    })
+    .await
+    .expect("a pong within 10 s");
+    assert_eq!(&pong[..], b"are you there");
+    send(socket, json!({"type": "comment", "text": "hi"})).await;
+    let refused = until(socket, |f| f["type"] == "error").await;
+    assert_eq!(refused["code"], "unauthenticated");
+    // A client that closes is answered with a close.
+    let mut leaving = sockets.pop().expect("a socket");
+    leaving.close(None).await.expect("close");
+    let rest = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(Ok(_)) = leaving.next().await {}
+    })
+    .await;
+    assert!(rest.is_ok(), "the server finishes the close");
+
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let stored = app
+        .get_anonymous(&format!("/api/live-sessions/{session}"))
+        .await
+        .expect(200);
+    assert_eq!(stored["session"]["counters"]["unique_viewers"], 8);
+    assert!(
+        stored["session"]["counters"]["peak_online"]
+            .as_i64()
+            .unwrap_or(0)
+            >= 24
+    );
+}
+store_case!(
+    case_unique_viewers_and_socket,
+    sqlite_unique_viewers_and_socket,
+    postgres_unique_viewers_and_socket
+);
+
 /// A viewer who reconnects with its last (epoch, offset) gets exactly what it missed; one
 /// from another epoch gets a snapshot flagged as not recovered.
 async fn case_resume(app: &TestApp) {

@@ -6,23 +6,24 @@ use crate::auth::{Auth, MaybeAuth};
 use crate::error::ErrorBody;
 use crate::routes::JsonBody;
 use crate::{ApiError, AppState};
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use daihuo_domain::LiveSessionId;
-use daihuo_room::limits::CLIENT_MESSAGE_BYTES;
 use daihuo_room::protocol::error_frame;
 use daihuo_room::{ClientMessage, Closed, Position, Subscription};
 use daihuo_service::{Actor, ServiceError, Services};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
+use socket::{Incoming, ReadError, Socket, Upgrade};
 use std::time::Duration;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+
+mod socket;
 
 /// A batch of frames that cannot be written within this long means the viewer's network is
 /// gone or stalled: the connection is closed, and the viewer may resume elsewhere.
@@ -30,13 +31,6 @@ const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A connection that sends nothing (not even a ping) for this long is closed.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(120);
-
-/// Bytes the socket may buffer for writing before a send waits: with the ring cursor, this
-/// bounds what one slow viewer can hold on the server.
-const WRITE_BUFFER_MAX_BYTES: usize = 64 * 1024;
-
-/// Read buffer per socket: small, as a viewer sends little.
-const READ_BUFFER_BYTES: usize = 4 * 1024;
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -84,7 +78,7 @@ async fn room_socket(
     Path(id): Path<i64>,
     Query(query): Query<JoinQuery>,
     MaybeAuth(actor): MaybeAuth,
-    upgrade: WebSocketUpgrade,
+    upgrade: Upgrade,
 ) -> Result<Response, ApiError> {
     let subscription = state
         .services
@@ -96,101 +90,93 @@ async fn room_socket(
         )
         .await?;
     let services = state.services.clone();
-    Ok(upgrade
-        .read_buffer_size(READ_BUFFER_BYTES)
-        .write_buffer_size(0)
-        .max_write_buffer_size(WRITE_BUFFER_MAX_BYTES)
-        .max_message_size(CLIENT_MESSAGE_BYTES)
-        .max_frame_size(CLIENT_MESSAGE_BYTES)
-        .on_upgrade(move |socket| drive_socket(socket, subscription, services, actor)))
+    Ok(upgrade.on_upgrade(move |socket| drive_socket(socket, subscription, services, actor)))
 }
 
 /// Moves frames to the socket and the viewer's messages to the hub until either side ends.
+///
+/// This future lives as long as the viewer watches, and its size (the largest of its
+/// states) is held for all that time by every viewer: whatever is large and rare (handling
+/// a viewer's message goes to the database) is boxed, so it costs only while it runs.
 async fn drive_socket(
-    socket: WebSocket,
+    mut socket: Socket,
     mut subscription: Subscription,
     services: Services,
     actor: Option<Actor>,
 ) {
-    let (mut sink, mut incoming) = socket.split();
     let session_id = subscription.session_id();
     let idle = tokio::time::sleep(IDLE_TIMEOUT);
     tokio::pin!(idle);
+    let mut messages = Vec::new();
     loop {
         tokio::select! {
             frames = subscription.next() => {
                 let frames = match frames {
                     Ok(frames) => frames,
                     Err(closed) => {
-                        close(&mut sink, closed).await;
+                        close(socket, closed).await;
                         return;
                     }
                 };
-                let send = async {
-                    for frame in frames {
-                        let text = Utf8Bytes::try_from(frame).map_err(|_| ())?;
-                        sink.feed(Message::Text(text)).await.map_err(|_| ())?;
-                    }
-                    sink.flush().await.map_err(|_| ())
-                };
-                match tokio::time::timeout(SEND_TIMEOUT, send).await {
+                match tokio::time::timeout(SEND_TIMEOUT, socket.send_text(&frames)).await {
                     Ok(Ok(())) => {}
                     _ => return,
                 }
             }
-            message = incoming.next() => {
+            read = socket.fill() => {
                 idle.as_mut().reset(tokio::time::Instant::now() + IDLE_TIMEOUT);
-                let text = match message {
-                    Some(Ok(Message::Text(text))) => text,
-                    Some(Ok(Message::Binary(_))) => {
-                        let frame = error_frame("bad_message", "messages are JSON text");
-                        if send_frame(&mut sink, frame).await.is_err() {
+                let taken = read.and_then(|()| socket.messages(&mut messages));
+                if let Err(error) = taken {
+                    if let ReadError::Protocol(error) = error {
+                        socket.close(error.close_code(), "protocol error").await;
+                    }
+                    return;
+                }
+                for message in messages.drain(..) {
+                    let refusal = match message {
+                        Incoming::Text(text) => {
+                            Box::pin(handle_message(&services, actor.as_ref(), session_id, &text)).await
+                        }
+                        Incoming::Binary => Some(error_frame("bad_message", "messages are JSON text")),
+                        Incoming::Ping(payload) => {
+                            if socket.pong(&payload).await.is_err() {
+                                return;
+                            }
+                            None
+                        }
+                        Incoming::Close(_) => {
+                            socket.close(1000, "").await;
                             return;
                         }
-                        continue;
+                    };
+                    if let Some(refusal) = refusal {
+                        let sent = tokio::time::timeout(SEND_TIMEOUT, socket.send_text(&[refusal])).await;
+                        if !matches!(sent, Ok(Ok(()))) {
+                            return;
+                        }
                     }
-                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
-                    Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return,
-                };
-                if let Some(refusal) = handle_message(&services, actor.as_ref(), session_id, text.as_str()).await {
-                    if send_frame(&mut sink, refusal).await.is_err() {
-                        return;
-                    }
+                }
+                // Give back what a burst of messages took.
+                if messages.capacity() > 0 {
+                    messages = Vec::new();
                 }
             }
             () = &mut idle => {
-                let _ = sink.send(Message::Close(Some(CloseFrame {
-                    code: 4008,
-                    reason: Utf8Bytes::from_static("idle"),
-                }))).await;
+                socket.close(4008, "idle").await;
                 return;
             }
         }
     }
 }
 
-type Sink = futures_util::stream::SplitSink<WebSocket, Message>;
-
-async fn send_frame(sink: &mut Sink, frame: bytes::Bytes) -> Result<(), ()> {
-    let text = Utf8Bytes::try_from(frame).map_err(|_| ())?;
-    match tokio::time::timeout(SEND_TIMEOUT, sink.send(Message::Text(text))).await {
-        Ok(Ok(())) => Ok(()),
-        _ => Err(()),
-    }
-}
-
 /// Closes with a 4xxx code named after why the subscription ended.
-async fn close(sink: &mut Sink, closed: Closed) {
+async fn close(socket: Socket, closed: Closed) {
     let code = match closed {
         Closed::SlowConsumer => 4001,
         Closed::SessionEnded => 4002,
         Closed::RoomClosed => 4003,
     };
-    let frame = CloseFrame {
-        code,
-        reason: Utf8Bytes::from_static(closed.code()),
-    };
-    let _ = tokio::time::timeout(SEND_TIMEOUT, sink.send(Message::Close(Some(frame)))).await;
+    let _ = tokio::time::timeout(SEND_TIMEOUT, socket.close(code, closed.code())).await;
 }
 
 /// Handles one viewer message; returns an error frame if it was refused.

@@ -291,11 +291,11 @@ impl Hub {
             }
             Some(_) => {
                 subscription.cursor = inner.head;
-                inner.snapshot_frame(Some(false))
+                room.snapshot(&inner, Some(false))
             }
             None => {
                 subscription.cursor = inner.head;
-                inner.snapshot_frame(None)
+                room.snapshot(&inner, None)
             }
         };
         subscription.counters_sent = inner.counters_version;
@@ -618,8 +618,9 @@ async fn tick(hub: Weak<HubInner>) {
         };
         ticks = ticks.wrapping_add(1);
         let rooms = hub.open_rooms();
+        let online_due = ticks.is_multiple_of(FLUSH_EVERY_TICKS);
         for room in &rooms {
-            room.refresh_counters();
+            room.refresh_counters(online_due);
         }
         if ticks.is_multiple_of(FLUSH_EVERY_TICKS) {
             hub.flush(&rooms).await;

@@ -114,6 +114,18 @@ pub(crate) struct Room {
     /// The highest online count seen since the last flush, so a short peak between flushes
     /// still reaches the database.
     pub(crate) peak_since_flush: AtomicU64,
+    /// The last snapshot frame given to a join, with the `(head, counters_version,
+    /// recovered)` it was made for: the viewers joining between two changes of the room (all
+    /// of a killed node's viewers, at once) share one serialisation of the whole state.
+    snapshot_cache: Mutex<Option<SnapshotCache>>,
+}
+
+/// A snapshot frame and what it was made for.
+struct SnapshotCache {
+    head: u64,
+    counters_version: u64,
+    recovered: Option<bool>,
+    frame: Bytes,
 }
 
 impl Room {
@@ -155,7 +167,32 @@ impl Room {
             idle_since: Mutex::new(Some(Instant::now())),
             peak_flushed: AtomicU64::new(0),
             peak_since_flush: AtomicU64::new(0),
+            snapshot_cache: Mutex::new(None),
         }
+    }
+
+    /// The snapshot frame of `inner` (this room's, read-locked by the caller), shared with
+    /// every join since the room last changed.
+    pub(crate) fn snapshot(&self, inner: &RoomInner, recovered: Option<bool>) -> Bytes {
+        let Ok(mut cache) = self.snapshot_cache.lock() else {
+            return inner.snapshot_frame(recovered);
+        };
+        if let Some(cached) = cache.as_ref() {
+            if cached.head == inner.head
+                && cached.counters_version == inner.counters_version
+                && cached.recovered == recovered
+            {
+                return cached.frame.clone();
+            }
+        }
+        let frame = inner.snapshot_frame(recovered);
+        *cache = Some(SnapshotCache {
+            head: inner.head,
+            counters_version: inner.counters_version,
+            recovered,
+            frame: frame.clone(),
+        });
+        frame
     }
 
     /// Reads the room. A poisoned lock still holds consistent data: every writer finishes
@@ -240,8 +277,13 @@ impl Room {
     }
 
     /// Recomputes the counters; if they changed, viewers are woken to send them. Called on
-    /// the counters tick only, which is what coalesces them.
-    pub(crate) fn refresh_counters(&self) -> Counters {
+    /// the counters tick only, which is what coalesces them. A change of the online count
+    /// alone is published only when `online_due` (once a second): when a node is lost, its
+    /// viewers rejoining the others change the count on every tick for seconds, and four
+    /// frames a second to every viewer of the room would then outweigh the room's events.
+    /// Likes and comments still go out on every tick they change, with the online count as
+    /// it is then.
+    pub(crate) fn refresh_counters(&self, online_due: bool) -> Counters {
         let now = Instant::now();
         let changed = {
             let mut inner = self.write();
@@ -256,7 +298,11 @@ impl Room {
             };
             self.peak_since_flush
                 .fetch_max(counters.online, Ordering::Relaxed);
-            if counters == inner.counters {
+            let unchanged = counters == inner.counters
+                || (!online_due
+                    && counters.likes == inner.counters.likes
+                    && counters.comments == inner.counters.comments);
+            if unchanged {
                 None
             } else {
                 inner.counters = counters;
@@ -414,13 +460,19 @@ mod tests {
         let room = Room::new(LiveSessionId(1), seed(), 5, 1);
         room.likes_unflushed.fetch_add(1000, Ordering::Relaxed);
         assert_eq!(room.read().counters.likes, 10);
-        let counters = room.refresh_counters();
+        let counters = room.refresh_counters(false);
         assert_eq!(counters.likes, 1010);
         assert_eq!(room.read().counters_version, 1);
-        room.refresh_counters();
+        room.refresh_counters(true);
         assert_eq!(room.read().counters_version, 1);
+        // The online count alone waits for its once-a-second turn.
+        room.online_local.fetch_add(7, Ordering::Relaxed);
+        assert_eq!(room.refresh_counters(false).online, 0);
+        assert_eq!(room.refresh_counters(true).online, 7);
+        assert_eq!(room.read().counters_version, 2);
+        // With likes it goes out at once.
         room.remote_presence("other", 40, 2000, 2);
-        assert_eq!(room.refresh_counters().online, 40);
+        assert_eq!(room.refresh_counters(false).online, 47);
         assert_eq!(room.read().counters.likes, 3000);
     }
 }

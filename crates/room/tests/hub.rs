@@ -285,14 +285,21 @@ async fn a_slow_viewer_loses_comments_first_and_is_let_go_without_slowing_the_ro
         .expect("join");
     next_json(&mut slow).await;
     next_json(&mut fast).await;
-    // The fast viewer reads along the whole time.
+    // The fast viewer reads along the whole time, and says how far it got, so the publisher
+    // below never runs further ahead of it than a fast viewer would be (on two busy cores a
+    // tight publishing loop can outrun any reader).
+    let fast_notices = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let fast_seen = fast_notices.clone();
     let fast_reader = tokio::spawn(async move {
         let (mut comments, mut skipped, mut notices) = (0u64, 0u64, 0u64);
         while notices < 303 {
             for frame in next_json(&mut fast).await {
                 match frame["type"].as_str() {
                     Some("event") if frame["event"]["kind"] == "comment" => comments += 1,
-                    Some("event") => notices += 1,
+                    Some("event") => {
+                        notices += 1;
+                        fast_seen.store(notices, std::sync::atomic::Ordering::Relaxed);
+                    }
                     Some("skipped") => skipped += frame["count"].as_u64().expect("count"),
                     _ => {}
                 }
@@ -335,6 +342,9 @@ async fn a_slow_viewer_loses_comments_first_and_is_let_go_without_slowing_the_ro
     for n in 0..300 {
         hub.publish(session, notice(n)).await.expect("publish");
         tokio::task::yield_now().await;
+        while n + 3 > fast_notices.load(std::sync::atomic::Ordering::Relaxed) + 64 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
     }
     let verdict = tokio::time::timeout(Duration::from_secs(5), slow.next()).await;
     assert!(matches!(verdict, Ok(Err(Closed::SlowConsumer))));

@@ -193,18 +193,21 @@ impl daihuo_room::RoomSource for RoomData {
         let mut tx = self.store.begin_write().await?;
         let mut totals = Vec::with_capacity(batch.len());
         for flush in batch {
-            let mut new_viewers = 0;
-            for key in &flush.viewer_keys {
-                if daihuo_store::live::record_viewer(tx.conn(), flush.session_id, key, now).await? {
-                    new_viewers += 1;
-                }
-            }
+            // One multi-row insert per thousand keys: a second of joins (thousands of
+            // viewers after a node is lost) is a few statements, not one per viewer.
+            let new_viewers = daihuo_store::live::record_viewers(
+                tx.conn(),
+                flush.session_id,
+                &flush.viewer_keys,
+                now,
+            )
+            .await?;
             daihuo_store::live::add_session_counters(
                 tx.conn(),
                 flush.session_id,
                 flush.likes_delta as i64,
                 flush.comments_delta as i64,
-                new_viewers,
+                i64::try_from(new_viewers).unwrap_or(i64::MAX),
                 flush.online_now as i64,
             )
             .await?;

@@ -854,6 +854,43 @@ pub async fn record_viewer<'e, E: Executor<'e, Database = Any>>(
     Ok(result.rows_affected() == 1)
 }
 
+/// Viewer keys written by one statement of [`record_viewers`]: one parameter each plus the
+/// session and the time, well under SQLite's 32,766 and PostgreSQL's 65,535 parameters.
+pub const RECORD_VIEWERS_CHUNK: usize = 1000;
+
+/// Records that each of `viewer_keys` joined a session, with one multi-row
+/// `INSERT … ON CONFLICT DO NOTHING` per [`RECORD_VIEWERS_CHUNK`] keys instead of one
+/// statement per key; returns how many were new. Duplicates within `viewer_keys` count once.
+pub async fn record_viewers(
+    conn: &mut sqlx::AnyConnection,
+    session_id: LiveSessionId,
+    viewer_keys: &[String],
+    now_ms: i64,
+) -> StoreResult<u64> {
+    let mut unique: Vec<&str> = viewer_keys.iter().map(String::as_str).collect();
+    unique.sort_unstable();
+    unique.dedup();
+    let mut inserted = 0;
+    for chunk in unique.chunks(RECORD_VIEWERS_CHUNK) {
+        let mut sql = String::from(
+            "INSERT INTO session_viewers (session_id, viewer_key, first_seen_ms) VALUES ",
+        );
+        for index in 0..chunk.len() {
+            if index > 0 {
+                sql.push_str(", ");
+            }
+            let _ = write!(sql, "($1, ${}, $2)", index + 3);
+        }
+        sql.push_str(" ON CONFLICT (session_id, viewer_key) DO NOTHING");
+        let mut query = sqlx::query(&sql).bind(session_id.0).bind(now_ms);
+        for key in chunk {
+            query = query.bind(*key);
+        }
+        inserted += query.execute(&mut *conn).await?.rows_affected();
+    }
+    Ok(inserted)
+}
+
 /// Adds counted likes, comments and new unique viewers to a session, and raises its peak
 /// online count to `online_now` if that is higher. Returns false if there is no such
 /// session. One statement, so concurrent flushes from several nodes add up.
