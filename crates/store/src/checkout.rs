@@ -419,6 +419,17 @@ pub async fn subsidy_budget<'e, E: Executor<'e, Database = Any>>(
     .transpose()
 }
 
+/// `$first, $first+1, …`: a list of `count` parameters, for `IN (…)`.
+fn parameter_list(count: usize, first: usize) -> String {
+    let mut list = String::new();
+    for index in 0..count {
+        let separator = if index == 0 { "" } else { ", " };
+        // Writing to a String cannot fail.
+        let _ = write!(list, "{separator}${}", first + index);
+    }
+    list
+}
+
 /// `(1, 2), (3, 4), …` placeholders: `rows` rows of `width` parameters from `$first`.
 fn placeholders(rows: usize, width: usize, first: usize) -> String {
     let mut sql = String::new();
@@ -505,11 +516,7 @@ pub async fn buyer_units(
     if buyers.is_empty() {
         return Ok(Vec::new());
     }
-    let mut list = String::new();
-    for index in 0..buyers.len() {
-        let separator = if index == 0 { "" } else { ", " };
-        let _ = write!(list, "{separator}${}", index + 2);
-    }
+    let list = parameter_list(buyers.len(), 2);
     let sql = format!(
         "SELECT user_id, units FROM flash_sale_buyers WHERE sale_id = $1 AND user_id IN ({list})"
     );
@@ -777,11 +784,7 @@ pub async fn orders_by_ids(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let mut list = String::new();
-    for index in 0..ids.len() {
-        let separator = if index == 0 { "" } else { ", " };
-        let _ = write!(list, "{separator}${}", index + 1);
-    }
+    let list = parameter_list(ids.len(), 1);
     let sql = format!("SELECT {ORDER_COLUMNS} FROM {ORDER_FROM} WHERE o.id IN ({list})");
     let mut query = sqlx::query(&sql);
     for id in ids {
@@ -882,11 +885,7 @@ pub async fn addresses_by_ids(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let mut list = String::new();
-    for index in 0..ids.len() {
-        let separator = if index == 0 { "" } else { ", " };
-        let _ = write!(list, "{separator}${}", index + 1);
-    }
+    let list = parameter_list(ids.len(), 1);
     let sql = format!("SELECT {ADDRESS_COLUMNS} FROM addresses WHERE id IN ({list})");
     let mut query = sqlx::query(&sql);
     for id in ids {
