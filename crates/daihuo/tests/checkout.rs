@@ -1,12 +1,14 @@
 //! Buying in the room: addresses, flash sales, ordinary purchases, idempotency, limits,
 //! subsidies, the release of unpaid reservations and paying through the sandbox gateway
-//! (tampered, duplicated and late notifications), driven over HTTP on both stores.
+//! (tampered, duplicated and late notifications), and what the room's viewers see of a sale,
+//! driven over HTTP and WebSocket on both stores.
 //!
 //! Each `case_*` is one behaviour; `store_case!` runs it on SQLite and on PostgreSQL (when
 //! `DAIHUO_TEST_DATABASE_URL` is set). The concurrency cases fire real parallel requests.
 
 mod common;
 
+use common::room_socket::{connect, frame, is_event, until};
 use common::{now_ms, TestApp};
 use futures_util::future::join_all;
 use reqwest::Method;
@@ -892,6 +894,62 @@ async fn case_failed_payment_then_paid(app: &TestApp) {
     wait_for_order(app, &token, id, "paid").await;
 }
 
+/// A viewer in the room sees the sale go from countdown to started, the stock left after a
+/// buy, the orders ticker with the buyer's city, and sold out; a viewer who joins later gets
+/// the sold-out sale in the snapshot.
+async fn case_room_sees_the_sale(app: &TestApp) {
+    let room = room(app, "roomsale", 5, None).await;
+    let mut viewer = connect(app, room.session, None, "").await;
+    let snapshot = frame(&mut viewer).await;
+    assert_eq!(snapshot["type"], "snapshot", "{snapshot}");
+    assert_eq!(snapshot["state"]["flash_sale"], Value::Null);
+    // Opens in two seconds: inside the countdown from the start.
+    let sale = open_sale(
+        app,
+        &room,
+        json!({"quantity": 2, "starts_at_ms": now_ms() + 2_000}),
+    )
+    .await;
+    let is_sale = |stage: &'static str| {
+        move |frame: &Value| {
+            is_event("flash_sale")(frame) && frame["event"]["sale"]["stage"] == stage
+        }
+    };
+    let counting = until(&mut viewer, is_sale("counting_down")).await;
+    assert_eq!(counting["event"]["sale"]["id"], sale);
+    assert_eq!(counting["event"]["sale"]["remaining"], 2);
+    let started = until(&mut viewer, is_sale("started")).await;
+    assert_eq!(started["event"]["sale"]["phase"], "running", "{started}");
+
+    let (first, first_address) = buyer(app, "roomsale-first").await;
+    let (status, order, _) = buy_flash(app, sale, &first, "rs-1", 1, first_address).await;
+    assert_eq!(status, 201, "{order}");
+    let stock = until(&mut viewer, is_sale("stock_left")).await;
+    assert_eq!(stock["event"]["sale"]["remaining"], 1, "{stock}");
+    let ticker = until(&mut viewer, is_event("order")).await;
+    assert_eq!(ticker["event"]["city"], "杭州市", "the city only: {ticker}");
+    assert_eq!(ticker["event"]["title"], "格力 空调 roomsale-ac");
+
+    let (second, second_address) = buyer(app, "roomsale-second").await;
+    let (status, order, _) = buy_flash(app, sale, &second, "rs-2", 1, second_address).await;
+    assert_eq!(status, 201, "{order}");
+    let sold_out = until(&mut viewer, is_sale("sold_out")).await;
+    assert_eq!(sold_out["event"]["sale"]["remaining"], 0, "{sold_out}");
+
+    let mut late = connect(app, room.session, None, "").await;
+    let snapshot = frame(&mut late).await;
+    let shown = &snapshot["state"]["flash_sale"];
+    assert_eq!(
+        (
+            shown["id"].as_i64(),
+            shown["stage"].as_str(),
+            shown["remaining"].as_i64()
+        ),
+        (Some(sale), Some("sold_out"), Some(0)),
+        "{snapshot}"
+    );
+}
+
 crate::store_case!(
     case_flash_sale_rules,
     sqlite_flash_sale_rules,
@@ -956,4 +1014,9 @@ crate::store_case!(
     case_failed_payment_then_paid,
     sqlite_failed_payment_then_paid,
     postgres_failed_payment_then_paid
+);
+crate::store_case!(
+    case_room_sees_the_sale,
+    sqlite_room_sees_the_sale,
+    postgres_room_sees_the_sale
 );

@@ -4,15 +4,12 @@
 
 mod common;
 
+use common::room_socket::{connect, connect_url, frame, is_event, room_url, send, until};
 use common::TestApp;
 use futures_util::{SinkExt, StreamExt};
-use serde_json::{json, Value};
+use serde_json::json;
 use std::time::Duration;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
-
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// A live session with one SKU on its shelf: (anchor token, session id, SKU id).
 async fn live_session(app: &TestApp) -> (String, i64, i64) {
@@ -24,67 +21,6 @@ async fn live_session(app: &TestApp) -> (String, i64, i64) {
         .await
         .expect(200);
     (anchor, session, sku)
-}
-
-fn room_url(app: &TestApp, session: i64, query: &str) -> String {
-    let base = app.base_url.replacen("http://", "ws://", 1);
-    format!("{base}/api/live-sessions/{session}/room{query}")
-}
-
-async fn connect_url(url: &str, token: Option<&str>) -> Socket {
-    let mut request = url.into_client_request().expect("a WebSocket request");
-    if let Some(token) = token {
-        let value = format!("Bearer {token}").parse().expect("header value");
-        request.headers_mut().insert("authorization", value);
-    }
-    let (socket, _) = tokio_tungstenite::connect_async(request)
-        .await
-        .expect("the room accepts the connection");
-    socket
-}
-
-async fn connect(app: &TestApp, session: i64, token: Option<&str>, query: &str) -> Socket {
-    connect_url(&room_url(app, session, query), token).await
-}
-
-/// The next JSON frame (pings and pongs skipped); panics after 10 s.
-async fn frame(socket: &mut Socket) -> Value {
-    loop {
-        let message = tokio::time::timeout(Duration::from_secs(10), socket.next())
-            .await
-            .expect("a frame within 10 s")
-            .expect("the socket is open")
-            .expect("a readable frame");
-        match message {
-            Message::Text(text) => return serde_json::from_str(text.as_str()).expect("JSON"),
-            Message::Close(close) => {
-                return json!({"type": "closed", "close": format!("{close:?}")})
-            }
-            _ => continue,
-        }
-    }
-}
-
-/// Frames until one matches `wanted`; returns it.
-async fn until(socket: &mut Socket, wanted: impl Fn(&Value) -> bool) -> Value {
-    loop {
-        let next = frame(socket).await;
-        if wanted(&next) {
-            return next;
-        }
-        assert_ne!(next["type"], "closed", "closed while waiting: {next}");
-    }
-}
-
-fn is_event(kind: &'static str) -> impl Fn(&Value) -> bool {
-    move |frame| frame["type"] == "event" && frame["event"]["kind"] == kind
-}
-
-async fn send(socket: &mut Socket, message: Value) {
-    socket
-        .send(Message::Text(message.to_string().into()))
-        .await
-        .expect("send");
 }
 
 /// Snapshot first, then pinned product, comments, likes (coalesced), notices and the end of

@@ -23,6 +23,7 @@
 //! still gets its order back), re-read at most every [`SOLD_OUT_RECHECK_MS`] in case units
 //! came back (an expired reservation, another node's release).
 
+use crate::sale_room::SaleStage;
 use crate::{Actor, ServiceError, ServiceResult, Services};
 use daihuo_domain::account::Role;
 use daihuo_domain::address::{Address, AddressError};
@@ -175,10 +176,13 @@ pub struct FlashSaleView {
     pub pay_window_ms: i64,
     /// Counting down, running or ended, at the time of reading.
     pub phase: FlashPhase,
+    /// The server's clock when this was read, Unix ms: a countdown is `starts_at_ms −
+    /// as_of_ms`, whatever the viewer's own clock says.
+    pub as_of_ms: i64,
 }
 
 impl FlashSaleView {
-    fn of(row: &FlashSaleRow, now: i64) -> FlashSaleView {
+    pub(crate) fn of(row: &FlashSaleRow, now: i64) -> FlashSaleView {
         let phase = if now < row.starts_at_ms {
             FlashPhase::Upcoming
         } else if now < row.ends_at_ms {
@@ -201,6 +205,7 @@ impl FlashSaleView {
             ends_at_ms: row.ends_at_ms,
             pay_window_ms: row.pay_window_ms,
             phase,
+            as_of_ms: now,
         }
     }
 }
@@ -396,6 +401,17 @@ struct Job {
     reply: oneshot::Sender<ServiceResult<Placed>>,
 }
 
+/// What one committed batch of a sale came to.
+struct WrittenBatch {
+    /// Each attempt's answer, in the batch's order.
+    answers: Vec<ServiceResult<Placed>>,
+    /// The sale as the batch left it.
+    sale: FlashSaleRow,
+    /// The county of the batch's last new order, for the orders ticker; `None` when the batch
+    /// made no order.
+    last_buyer_county: Option<u32>,
+}
+
 /// What a node knows of a sale that has no units left.
 #[derive(Default)]
 struct SoldOutView {
@@ -422,6 +438,8 @@ struct SaleOwner {
 #[derive(Default)]
 pub struct FlashSales {
     owners: Mutex<HashMap<FlashSaleId, Arc<SaleOwner>>>,
+    /// What selling tells rooms, thinned.
+    pub(crate) room: crate::sale_room::RoomGate,
 }
 
 impl std::fmt::Debug for FlashSales {
@@ -433,6 +451,8 @@ impl std::fmt::Debug for FlashSales {
 /// What an owner needs to write orders of its sale.
 struct SaleGoods {
     supplier_id: SupplierId,
+    /// The product's title, for the orders ticker.
+    title: String,
     commission: BasisPoints,
     campaign_id: Option<CampaignId>,
 }
@@ -562,9 +582,20 @@ impl Services {
             now,
         )
         .await?;
-        tx.commit().await?;
         let view = FlashSaleView::of(&row, now);
-        self.announce_flash_sale(&view).await;
+        let stage = SaleStage::of(&view, now);
+        // The room hears the stage now; the sweeper announces only the stages after it.
+        if stage > SaleStage::Announced {
+            store::claim_stage(
+                tx.conn(),
+                row.id,
+                SaleStage::Announced.as_str(),
+                stage.as_str(),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        self.announce_sale(&view, stage).await;
         Ok(view)
     }
 
@@ -744,6 +775,7 @@ impl Services {
         let terms = terms_of(&sale);
         let goods = SaleGoods {
             supplier_id: sku.supplier_id,
+            title: sku.title.clone(),
             commission: BasisPoints(sku.commission_bps),
             campaign_id: sale.campaign_id,
         };
@@ -781,14 +813,19 @@ impl Services {
     async fn decide_and_write(&self, owner: &SaleOwner, goods: &SaleGoods, jobs: Vec<Job>) {
         let now = now_ms();
         match self.write_batch(owner, goods, &jobs, now).await {
-            Ok((answers, remaining)) => {
-                for (job, answer) in jobs.into_iter().zip(answers) {
+            Ok(written) => {
+                for (job, answer) in jobs.into_iter().zip(written.answers) {
                     let _ = job.reply.send(answer);
                 }
-                if remaining == 0 {
+                if written.sale.taken >= written.sale.quantity {
                     if let Err(error) = self.refresh_view(owner).await {
                         tracing::warn!(sale = %owner.sale.id, %error, "sold-out view not refreshed");
                     }
+                }
+                if let Some(county_code) = written.last_buyer_county {
+                    self.sale_stock_changed(&written.sale, now).await;
+                    self.tick_order(written.sale.session_id, county_code, &goods.title)
+                        .await;
                 }
             }
             Err(error) => {
@@ -804,14 +841,14 @@ impl Services {
     }
 
     /// Decides and writes one batch in one transaction; returns each job's answer (sent only
-    /// after the commit) and the units left.
+    /// after the commit) and the sale as the batch left it.
     async fn write_batch(
         &self,
         owner: &SaleOwner,
         goods: &SaleGoods,
         jobs: &[Job],
         now: i64,
-    ) -> ServiceResult<(Vec<ServiceResult<Placed>>, i64)> {
+    ) -> ServiceResult<WrittenBatch> {
         let sale_id = owner.sale.id;
         let mut tx = self.store.begin_write().await?;
         let sale = store::lock_flash_sale(tx.conn(), sale_id, now)
@@ -940,14 +977,17 @@ impl Services {
         for (slot, id) in replays {
             answers[slot] = Some(placed(&rows, id, &jobs[slot].actor, true));
         }
-        let remaining = i64::from(state.remaining);
-        Ok((
-            answers
+        let last_buyer_county = new_orders.last().map(|order| order.county_code);
+        let mut sale = sale;
+        sale.taken = sale.quantity - i64::from(state.remaining);
+        Ok(WrittenBatch {
+            answers: answers
                 .into_iter()
                 .map(|a| a.unwrap_or_else(|| Err(sold_out())))
                 .collect(),
-            remaining,
-        ))
+            sale,
+            last_buyer_county,
+        })
     }
 
     /// Buys at a session's live price, or from an anchor's shelf at the pool price, in one
@@ -1069,6 +1109,10 @@ impl Services {
             .await?
             .ok_or(ServiceError::NotFound("order"))?;
         tx.commit().await?;
+        if let Some(session_id) = session_id {
+            self.tick_order(session_id, order.county_code, &sku.title)
+                .await;
+        }
         Ok(Placed {
             order: OrderView::of(row, actor),
             replayed: false,
@@ -1122,8 +1166,12 @@ impl Services {
             cancelled += self.release_unpaid(sale, &orders, now).await?;
             if let Some(sale) = sale {
                 self.mark_view_stale(sale);
+                if let Some(row) = store::flash_sale_by_id(self.store.pool(), sale).await? {
+                    self.sale_stock_changed(&row, now).await;
+                }
             }
         }
+        self.announce_sale_stages(now).await?;
         for sale in store::closed_sales_to_settle(self.store.pool(), now, 100).await? {
             let mut tx = self.store.begin_write().await?;
             if store::lock_flash_sale(tx.conn(), sale, now)
@@ -1222,22 +1270,6 @@ impl Services {
                 }
             }
         })
-    }
-
-    /// Tells the sale's room about it (last value wins). Logged, not returned: the sale is
-    /// stored, and a room opened later reads it.
-    async fn announce_flash_sale(&self, view: &FlashSaleView) {
-        let sale = match serde_json::to_value(view) {
-            Ok(sale) => sale,
-            Err(error) => {
-                tracing::warn!(%error, "flash sale not serialised");
-                return;
-            }
-        };
-        let event = daihuo_room::RoomEvent::FlashSale { sale };
-        if let Err(error) = self.rooms.publish(view.session_id, event).await {
-            tracing::warn!(session = %view.session_id, %error, "room not told of a flash sale");
-        }
     }
 }
 

@@ -12,6 +12,7 @@ pub mod feed;
 pub mod live;
 pub mod payments;
 pub mod room;
+pub mod sale_room;
 pub mod selection;
 
 pub use error::{ServiceError, ServiceResult};

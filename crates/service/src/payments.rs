@@ -473,6 +473,10 @@ impl Services {
         tx.commit().await?;
         if let Some(sale) = sale_id {
             self.mark_view_stale(sale);
+            // A late payment that re-claimed a unit changed the stock left.
+            if let Some(row) = store::flash_sale_by_id(self.store.pool(), sale).await? {
+                self.sale_stock_changed(&row, now).await;
+            }
         }
         Ok(refund)
     }

@@ -172,10 +172,12 @@ impl daihuo_room::RoomSource for RoomData {
         let mutes =
             daihuo_store::live::active_mutes(self.store.pool(), session_id, now_ms()).await?;
         let counters = &snapshot.session.counters;
+        let mut state = room_state(&snapshot);
+        state.flash_sale = crate::sale_room::room_sale(&self.store, session_id, now_ms()).await?;
         Ok(Some(daihuo_room::RoomSeed {
             anchor_id: snapshot.session.anchor_id,
             ended: snapshot.session.status == daihuo_domain::live::SessionStatus::Ended,
-            state: room_state(&snapshot),
+            state,
             mutes: mutes
                 .into_iter()
                 .map(|mute| (mute.user_id, mute.until_ms.unwrap_or(i64::MAX)))

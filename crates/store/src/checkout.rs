@@ -344,6 +344,46 @@ pub async fn closed_sales_to_settle<'e, E: Executor<'e, Database = Any>>(
         .collect()
 }
 
+/// Sales whose room may be due a stage by the clock: not yet announced as ended, opening
+/// before `until_ms` (now plus the countdown), soonest first.
+pub async fn sales_due_stage<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    until_ms: i64,
+    limit: i64,
+) -> StoreResult<Vec<(FlashSaleRow, String)>> {
+    let sql = format!(
+        "SELECT {FLASH_COLUMNS}, announced_stage FROM flash_sales \
+         WHERE announced_stage <> 'ended' AND starts_at_ms <= $1 ORDER BY starts_at_ms LIMIT $2"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(until_ms)
+        .bind(limit)
+        .fetch_all(db)
+        .await?;
+    rows.iter()
+        .map(|row| Ok((flash_from_row(row)?, col(row, "announced_stage")?)))
+        .collect()
+}
+
+/// Moves a sale's announced stage from `from` to `to`; `true` if this call did it, so only
+/// one node announces each stage.
+pub async fn claim_stage<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    id: FlashSaleId,
+    from: &str,
+    to: &str,
+) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE flash_sales SET announced_stage = $3 WHERE id = $1 AND announced_stage = $2",
+    )
+    .bind(id.0)
+    .bind(from)
+    .bind(to)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// Locks a campaign's row and returns the subsidy budget it has left.
 pub async fn lock_subsidy_budget(
     conn: &mut sqlx::AnyConnection,

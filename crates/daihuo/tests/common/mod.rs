@@ -7,6 +7,8 @@
 
 #![allow(dead_code)]
 
+pub mod room_socket;
+
 use daihuo_domain::account::Role;
 use daihuo_service::{ServiceConfig, Services};
 use daihuo_store::{databases, Store};
