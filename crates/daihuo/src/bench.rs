@@ -10,6 +10,7 @@
 
 mod fanout;
 mod flash;
+mod flash_naive;
 mod import;
 mod search;
 
@@ -55,9 +56,11 @@ pub enum BenchCommand {
     /// publish→receive latency, gaps, memory per viewer and like coalescing; `--peer` runs
     /// the same load against nats-server's WebSocket listener.
     Fanout(fanout::FanoutArgs),
-    /// The flash-sale drop: a burst of purchase attempts at one SKU over HTTP, with checks
-    /// for overselling, lost acknowledgements, limits and idempotency; `--crash` kills the
-    /// server with `kill -9` mid-burst.
+    /// The flash-sale drop: a burst of purchase attempts at one SKU over HTTP, with 70% of
+    /// reservations paid on the sandbox gateway and the rest left to expire and be sold
+    /// again, and checks for overselling, lost acknowledgements and payments, limits and
+    /// idempotency; `--crash` kills a server with `kill -9` mid-burst; on PostgreSQL
+    /// (`--database-url`, `--nodes`) a naive `SELECT … FOR UPDATE` baseline runs alongside.
     FlashSale(flash::FlashArgs),
     /// A load worker of `bench fanout` (started by it, not by hand).
     #[command(hide = true)]
@@ -113,6 +116,8 @@ pub(crate) struct FreshStore {
     pub store: Store,
     /// How to open it again (a URL `Store::connect` takes).
     reopen_url: String,
+    /// How a `daihuo serve` node opens it.
+    pub node_store: fanout::cluster::NodeStore,
     /// What to remove at the end.
     cleanup: Cleanup,
 }
@@ -141,6 +146,7 @@ impl FreshStore {
         eprintln!("fresh PostgreSQL database {name}");
         Ok(FreshStore {
             store,
+            node_store: fanout::cluster::NodeStore::Postgres(reopen_url.clone()),
             reopen_url,
             cleanup: if keep {
                 Cleanup::Keep
@@ -183,6 +189,7 @@ impl FreshStore {
         eprintln!("fresh SQLite store in {}", dir.display());
         Ok(FreshStore {
             store,
+            node_store: fanout::cluster::NodeStore::Sqlite(dir.clone()),
             reopen_url: format!("sqlite://{}?mode=rwc", file.display()),
             cleanup,
         })
@@ -204,6 +211,7 @@ impl FreshStore {
         eprintln!("reusing the SQLite store in {}", dir.display());
         Ok(FreshStore {
             store,
+            node_store: fanout::cluster::NodeStore::Sqlite(dir.to_owned()),
             reopen_url: format!("sqlite://{}?mode=rwc", file.display()),
             cleanup: Cleanup::Keep,
         })

@@ -287,8 +287,14 @@ async fn run_daihuo(args: &FanoutArgs, dir: &Path) -> anyhow::Result<Map<String,
     let mut nodes: Vec<Node> = Vec::with_capacity(args.nodes);
     for number in 0..args.nodes {
         nodes.push(
-            cluster::start_node(number, &data_dir, nats_url.as_deref(), max_connections, dir)
-                .await?,
+            cluster::start_node(
+                number,
+                &cluster::NodeStore::Sqlite(data_dir.clone()),
+                nats_url.as_deref(),
+                max_connections,
+                dir,
+            )
+            .await?,
         );
     }
     let api = setup::Api::new(nodes[0].address)?;

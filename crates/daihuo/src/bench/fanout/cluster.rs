@@ -114,11 +114,20 @@ pub struct Node {
     pub address: SocketAddr,
 }
 
-/// Starts `daihuo serve` node `number` over `data_dir`, joined to `nats_url` if given, and
+/// Where a node's data lives.
+#[derive(Debug, Clone)]
+pub enum NodeStore {
+    /// The embedded store in this data directory.
+    Sqlite(PathBuf),
+    /// This PostgreSQL database (postgres://…).
+    Postgres(String),
+}
+
+/// Starts `daihuo serve` node `number` over `store`, joined to `nats_url` if given, and
 /// waits until it answers `/healthz`.
 pub async fn start_node(
     number: usize,
-    data_dir: &Path,
+    store: &NodeStore,
     nats_url: Option<&str>,
     max_connections: usize,
     log_dir: &Path,
@@ -129,8 +138,6 @@ pub async fn start_node(
     let mut command = Command::new(exe);
     command
         .arg("serve")
-        .arg("--data-dir")
-        .arg(data_dir)
         .arg("--listen")
         .arg(address.to_string())
         .arg("--node-id")
@@ -140,6 +147,10 @@ pub async fn start_node(
         // Per-request logs of thousands of joins would cost the node CPU the bench measures.
         .env("RUST_LOG", "warn")
         .env_remove("DAIHUO_DATABASE_URL");
+    match store {
+        NodeStore::Sqlite(dir) => command.arg("--data-dir").arg(dir),
+        NodeStore::Postgres(url) => command.arg("--database-url").arg(url),
+    };
     if let Some(url) = nats_url {
         command.arg("--nats-url").arg(url);
     }
