@@ -10,6 +10,7 @@ pub mod address;
 pub mod catalog;
 pub mod flash;
 pub mod ids;
+pub mod ledger;
 pub mod live;
 pub mod moderation;
 pub mod money;
