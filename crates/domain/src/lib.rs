@@ -18,6 +18,7 @@ pub mod order;
 pub mod place;
 pub mod stock;
 pub mod text;
+pub mod tracking;
 pub mod waybill;
 
 pub use ids::*;
