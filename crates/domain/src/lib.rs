@@ -8,6 +8,7 @@
 
 pub mod account;
 pub mod address;
+pub mod after_sales;
 pub mod catalog;
 pub mod flash;
 pub mod fulfilment;
