@@ -1,5 +1,6 @@
 //! The pure domain of daihuo: money, identifiers, the product pool's rules, live sessions'
-//! rules and the text rules of search.
+//! rules and the text rules of search, and what follows a sale: warehouse routing and the
+//! shipping promise, waybills, tracking timelines, after-sales and the settlement ledger.
 //!
 //! Architecture invariant: this crate does no I/O. It has no async, no SQL and no HTTP; it
 //! only turns input into types that cannot hold an invalid value and decides what the rules
@@ -7,9 +8,12 @@
 
 pub mod account;
 pub mod address;
+pub mod after_sales;
 pub mod catalog;
 pub mod flash;
+pub mod fulfilment;
 pub mod ids;
+pub mod ledger;
 pub mod live;
 pub mod moderation;
 pub mod money;
@@ -17,6 +21,8 @@ pub mod order;
 pub mod place;
 pub mod stock;
 pub mod text;
+pub mod tracking;
+pub mod waybill;
 
 pub use ids::*;
 pub use money::{BasisPoints, Fen};
