@@ -895,8 +895,9 @@ async fn case_failed_payment_then_paid(app: &TestApp) {
 }
 
 /// A viewer in the room sees the sale go from countdown to started, the stock left after a
-/// buy, the orders ticker with the buyer's city, and sold out; a viewer who joins later gets
-/// the sold-out sale in the snapshot.
+/// buy (which the buyer then pays through the sandbox gateway), the orders ticker with the
+/// buyer's city, and sold out; a viewer who joins later gets the sold-out sale in the
+/// snapshot.
 async fn case_room_sees_the_sale(app: &TestApp) {
     let room = room(app, "roomsale", 5, None).await;
     let mut viewer = connect(app, room.session, None, "").await;
@@ -929,6 +930,11 @@ async fn case_room_sees_the_sale(app: &TestApp) {
     let ticker = until(&mut viewer, is_event("order")).await;
     assert_eq!(ticker["event"]["city"], "杭州市", "the city only: {ticker}");
     assert_eq!(ticker["event"]["title"], "格力 空调 roomsale-ac");
+    // The buyer pays on the sandbox gateway's page, as from the room's buy sheet.
+    let id = order["id"].as_i64().expect("an order id");
+    let (_, pay_url, _) = start_payment(app, &first, id).await;
+    pay(app, &pay_url).await;
+    wait_for_order(app, &first, id, "paid").await;
 
     let (second, second_address) = buyer(app, "roomsale-second").await;
     let (status, order, _) = buy_flash(app, sale, &second, "rs-2", 1, second_address).await;
