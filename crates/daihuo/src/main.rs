@@ -252,10 +252,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         "daihuo is serving on http://{address} (API document: http://{address}/api/openapi.json)"
     );
     let (sandbox, notify_url) = sandbox_gateway(address, payment_secret);
-    let services = services.with_payments(std::sync::Arc::new(sandbox.clone()), notify_url);
+    let services = services
+        .with_payments(std::sync::Arc::new(sandbox.clone()), notify_url)
+        .with_webhooks(std::sync::Arc::new(daihuo_http::HttpWebhooks::new()));
     // Releases unpaid reservations, closes ended flash sales and retries refunds for as long
     // as the node runs.
     let _sweeper = services.spawn_checkout_sweeper();
+    // Sends suppliers their order events from the outbox, retrying until acknowledged.
+    let _deliverer = services.spawn_outbox_deliverer();
     let state = daihuo_http::AppState {
         services,
         metrics: daihuo_http::metrics_handle(),

@@ -621,7 +621,8 @@ async fn sale_counts(app: &TestApp, sale: i64) -> (i64, i64) {
 
 /// A viewer buys in a flash sale and pays through the sandbox gateway: the payment asks for
 /// what the buyer pays, asking again returns the same payment, and once the gateway's
-/// notification is applied the order is paid and the sale counts it sold.
+/// notification is applied the order is paid (and, in the same transaction, routed to the
+/// supplier's warehouse: docs/FULFILMENT.md) and the sale counts it sold.
 async fn case_pay_through_sandbox(app: &TestApp) {
     let room = room(app, "pay", 5, None).await;
     let sale = open_sale(app, &room, json!({"quantity": 2})).await;
@@ -643,7 +644,7 @@ async fn case_pay_through_sandbox(app: &TestApp) {
         .expect_error(404, "not_found");
     assert_eq!(sale_counts(app, sale).await, (0, 1));
     pay(app, &pay_url).await;
-    let paid = wait_for_order(app, &token, id, "paid").await;
+    let paid = wait_for_order(app, &token, id, "routed").await;
     assert!(paid["paid_at_ms"].as_i64().is_some(), "{paid}");
     assert_eq!(sale_counts(app, sale).await, (1, 1));
     app.post_empty(&format!("/api/orders/{id}/payments"), &token)
@@ -756,7 +757,7 @@ async fn case_tampered_and_replayed_notifications(app: &TestApp) {
         let (status, ack) = notify(app, &body, secret, now_ms()).await;
         assert_eq!(status, 200, "{ack}");
     }
-    wait_for_order(app, &token, id, "paid").await;
+    wait_for_order(app, &token, id, "routed").await;
     assert_eq!(sale_counts(app, sale).await, (1, 1));
 }
 
@@ -776,7 +777,7 @@ async fn case_duplicated_notification_applies_once(app: &TestApp) {
         })
         .expect("set the fault");
     pay(app, &pay_url).await;
-    wait_for_order(app, &token, id, "paid").await;
+    wait_for_order(app, &token, id, "routed").await;
     let stats = wait_for_deliveries(app).await;
     assert!(stats.acknowledged >= 2, "both copies answered: {stats:?}");
     assert_eq!(sale_counts(app, sale).await, (1, 2));
@@ -813,7 +814,7 @@ async fn pay_late(app: &TestApp, name: &str) -> (i64, String, i64) {
 async fn case_late_payment_reclaims_the_unit(app: &TestApp) {
     let (sale, token, id) = pay_late(app, "late").await;
     assert_eq!(sale_counts(app, sale).await, (0, 1), "released");
-    wait_for_order(app, &token, id, "paid").await;
+    wait_for_order(app, &token, id, "routed").await;
     assert_eq!(sale_counts(app, sale).await, (1, 0));
 }
 
@@ -842,7 +843,7 @@ async fn case_late_payment_without_a_unit_is_refunded(app: &TestApp) {
     // The second buyer pays at once (its reservation lasts a second too).
     let (_, pay_url, _) = start_payment(app, &second, other).await;
     pay(app, &pay_url).await;
-    wait_for_order(app, &second, other, "paid").await;
+    wait_for_order(app, &second, other, "routed").await;
     wait_for_order(app, &token, id, "refunded").await;
     assert_eq!(sale_counts(app, sale).await, (1, 0));
 }
@@ -891,7 +892,7 @@ async fn case_failed_payment_then_paid(app: &TestApp) {
         "reserved"
     );
     pay(app, &pay_url).await;
-    wait_for_order(app, &token, id, "paid").await;
+    wait_for_order(app, &token, id, "routed").await;
 }
 
 /// A viewer in the room sees the sale go from countdown to started, the stock left after a

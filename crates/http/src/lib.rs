@@ -9,6 +9,7 @@
 mod auth;
 mod checkout_routes;
 mod error;
+mod fulfilment_routes;
 mod live_routes;
 mod metrics_layer;
 mod payment_routes;
@@ -16,6 +17,7 @@ mod rooms;
 mod routes;
 
 pub use error::ApiError;
+pub use fulfilment_routes::HttpWebhooks;
 
 use auth::BearerSecurity;
 use axum::extract::DefaultBodyLimit;
@@ -74,6 +76,7 @@ fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(rooms::router())
         .merge(checkout_routes::router())
         .merge(payment_routes::router())
+        .merge(fulfilment_routes::router())
         .split_for_parts()
 }
 

@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod checkout;
 mod error;
 pub mod feed;
+pub mod fulfilment;
 pub mod live;
 pub mod payments;
 pub mod room;
@@ -37,6 +38,8 @@ pub struct ServiceConfig {
     /// How long an ordinary purchase's reservation waits for payment (flash sales set their
     /// own).
     pub pay_window: Duration,
+    /// When supplier webhooks are retried and given up on.
+    pub outbox: fulfilment::OutboxPolicy,
 }
 
 impl Default for ServiceConfig {
@@ -49,6 +52,7 @@ impl Default for ServiceConfig {
             fee_policy: FeePolicy::default(),
             // Five minutes, as the big platforms give an unpaid order in a live room.
             pay_window: Duration::from_secs(5 * 60),
+            outbox: fulfilment::OutboxPolicy::default(),
         }
     }
 }
@@ -72,6 +76,9 @@ pub struct Services {
     /// The payment gateway and this node's notify URL; without one the node takes no
     /// payments ([`Services::with_payments`]).
     pub payments: Option<std::sync::Arc<payments::PaymentSetup>>,
+    /// Sends supplier webhooks; without one the node delivers none and suppliers pull
+    /// ([`Services::with_webhooks`]).
+    pub webhooks: Option<std::sync::Arc<dyn fulfilment::WebhookTransport>>,
 }
 
 /// How long a node trusts a verified sign-in session without reading it again.
@@ -95,6 +102,7 @@ impl Services {
             rooms,
             flash: Default::default(),
             payments: None,
+            webhooks: None,
             signed_in: moka::sync::Cache::builder()
                 .max_capacity(SIGNED_IN_CACHE_MAX)
                 .time_to_live(SIGNED_IN_CACHE_TTL)

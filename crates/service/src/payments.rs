@@ -409,7 +409,8 @@ impl Services {
             .ok_or(ServiceError::NotFound("order"))?;
         let quantity = order.quantity;
         let subsidy = order.split[1];
-        let needs_refund = match order.status {
+        // Whether the order needs this payment (it became paid) or the money goes back.
+        let paid = match order.status {
             OrderStatus::Reserved => {
                 let to = order.status.pay()?;
                 if let Some(sale) = &sale {
@@ -423,7 +424,7 @@ impl Services {
                 {
                     return Err(busy().into());
                 }
-                false
+                true
             }
             OrderStatus::Cancelled => {
                 // The campaign's row before the order's, as the lock order says.
@@ -451,24 +452,29 @@ impl Services {
                     reclaim_units(tx.conn(), &order, sale.as_ref(), budget_left).await?;
                 let to = order.status.pay_late(reclaimed)?;
                 store::set_order_status(tx.conn(), order.id, order.status, to, None, now).await?;
-                !reclaimed
+                reclaimed
             }
             // Already paid by another payment, or its money already going back: this payment
             // is not needed, so it is returned.
-            _ => true,
+            _ => false,
         };
-        let refund = if needs_refund {
-            let refund = RefundRow {
-                order_id: order.id,
-                payment_id: payment.id,
-                gateway_payment_id: notification.gateway_payment_id.clone(),
-                amount_fen: payment.amount_fen,
-                merchant_refund_id: merchant_refund_id(payment.id),
-            };
+        let refund = RefundRow {
+            order_id: order.id,
+            payment_id: payment.id,
+            gateway_payment_id: notification.gateway_payment_id.clone(),
+            amount_fen: payment.amount_fen,
+            merchant_refund_id: merchant_refund_id(payment.id),
+        };
+        let refund = if paid {
+            // Paid: routed to the supplier's warehouses in this same transaction, or, when
+            // none can ship it, refunded (docs/FULFILMENT.md).
+            let order = store::order_by_id(tx.conn(), order.id)
+                .await?
+                .ok_or(ServiceError::NotFound("order"))?;
+            crate::fulfilment::route_paid(tx.conn(), &order, refund, now).await?
+        } else {
             pay_store::insert_refund(tx.conn(), &refund, now).await?;
             Some(refund)
-        } else {
-            None
         };
         tx.commit().await?;
         if let Some(sale) = sale_id {
@@ -543,6 +549,15 @@ impl Services {
                 .await?;
                 if let Some(order) = order {
                     move_refunded_order(tx.conn(), order, order_step, now).await?;
+                    if status == RefundStatus::Succeeded {
+                        crate::fulfilment::refund_confirmed(
+                            tx.conn(),
+                            order,
+                            daihuo_domain::Fen(notification.amount_fen),
+                            now,
+                        )
+                        .await?;
+                    }
                 }
             }
         }
@@ -563,7 +578,7 @@ impl Services {
             merchant_refund_id: refund.merchant_refund_id.clone(),
             gateway_payment_id: refund.gateway_payment_id.clone(),
             amount_fen: refund.amount_fen,
-            reason: "paid after the reservation was released and no unit was left".into(),
+            reason: "daihuo could not fulfil the order this payment was for".into(),
         };
         let result = match setup.gateway.refund(request).await {
             Ok(accepted) => {

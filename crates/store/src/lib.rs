@@ -11,6 +11,7 @@
 mod accounts;
 pub mod checkout;
 pub mod databases;
+pub mod fulfilment;
 pub mod live;
 pub mod payments;
 mod pool;

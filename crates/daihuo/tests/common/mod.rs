@@ -163,6 +163,19 @@ pub const SANDBOX_PREFIX: &str = "/sandbox-pay";
 /// The secret the test apps share with their sandbox gateway.
 pub const PAYMENT_SECRET: &[u8] = b"test-payment-secret-0123456789";
 
+/// The services' settings in tests: supplier webhooks are retried within tenths of a
+/// second and given up on after ten attempts (about 3 s), so outages fit in a test.
+pub fn test_config() -> ServiceConfig {
+    ServiceConfig {
+        outbox: daihuo_service::fulfilment::OutboxPolicy {
+            first_retry: std::time::Duration::from_millis(50),
+            max_retry: std::time::Duration::from_millis(400),
+            attempts_max: 10,
+        },
+        ..ServiceConfig::default()
+    }
+}
+
 /// Serves `store` on a fresh port with rooms alone or joined through `nats_url`, and with a
 /// sandbox payment gateway under [`SANDBOX_PREFIX`] of the same server that retries quickly.
 async fn serve_node(store: Store, nats_url: Option<&str>) -> Served {
@@ -171,7 +184,7 @@ async fn serve_node(store: Store, nats_url: Option<&str>) -> Served {
         .expect("bind port 0");
     let address = listener.local_addr().expect("local address");
     let services = match nats_url {
-        None => Services::new(store, ServiceConfig::default()),
+        None => Services::new(store, test_config()),
         Some(url) => {
             let client = async_nats::connect(url).await.expect("connect to NATS");
             let config = daihuo_room::HubConfig {
@@ -185,7 +198,7 @@ async fn serve_node(store: Store, nats_url: Option<&str>) -> Served {
             let hub = daihuo_room::Hub::connect(config, source, client)
                 .await
                 .expect("join the rooms to NATS");
-            Services::with_rooms(store, ServiceConfig::default(), hub)
+            Services::with_rooms(store, test_config(), hub)
         }
     };
     let mut config = daihuo_payment::SandboxConfig::new(
@@ -198,10 +211,12 @@ async fn serve_node(store: Store, nats_url: Option<&str>) -> Served {
         40,
     );
     let sandbox = daihuo_payment::SandboxGateway::new(config);
-    let services = services.with_payments(
-        Arc::new(sandbox.clone()),
-        format!("http://{address}/api/payments/notify"),
-    );
+    let services = services
+        .with_payments(
+            Arc::new(sandbox.clone()),
+            format!("http://{address}/api/payments/notify"),
+        )
+        .with_webhooks(Arc::new(daihuo_http::HttpWebhooks::new()));
     let state = daihuo_http::AppState {
         services: services.clone(),
         metrics: daihuo_http::metrics_handle(),
@@ -209,9 +224,11 @@ async fn serve_node(store: Store, nats_url: Option<&str>) -> Served {
     let (stop, stopped) = oneshot::channel::<()>();
     // The checkout sweeper runs as long as the server does, and stops with it.
     let sweeper = AbortOnDrop(services.spawn_checkout_sweeper());
+    let deliverer = AbortOnDrop(services.spawn_outbox_deliverer());
     let router = sandbox.router();
     let server = tokio::spawn(async move {
         let _sweeper = sweeper;
+        let _deliverer = deliverer;
         daihuo_http::run_with(listener, state, SANDBOX_PREFIX, router, async {
             let _ = stopped.await;
         })
