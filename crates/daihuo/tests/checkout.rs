@@ -935,7 +935,7 @@ async fn case_room_sees_the_sale(app: &TestApp) {
     let id = order["id"].as_i64().expect("an order id");
     let (_, pay_url, _) = start_payment(app, &first, id).await;
     pay(app, &pay_url).await;
-    wait_for_order(app, &first, id, "paid").await;
+    wait_for_order(app, &first, id, "routed").await;
 
     let (second, second_address) = buyer(app, "roomsale-second").await;
     let (status, order, _) = buy_flash(app, sale, &second, "rs-2", 1, second_address).await;
