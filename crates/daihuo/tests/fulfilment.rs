@@ -255,35 +255,8 @@ async fn buyer(app: &TestApp, name: &str, county: &str) -> (String, i64) {
 /// The buyer orders `quantity` from the anchor's shelf and pays through the sandbox; returns
 /// the order id once the payment is applied (the order is then routed or refunding).
 async fn buy_and_pay(app: &TestApp, shop: &Shop, buyer: &(String, i64), quantity: i64) -> i64 {
-    let (token, address) = buyer;
-    let response = app
-        .client
-        .request(Method::POST, format!("{}/api/orders", app.base_url))
-        .bearer_auth(token)
-        .header("Idempotency-Key", format!("k-{}", rand_suffix()))
-        .json(
-            &json!({"sku_id": shop.sku, "quantity": quantity, "address_id": address,
-            "anchor_id": shop.anchor_id}),
-        )
-        .send()
-        .await
-        .expect("send the purchase");
-    assert_eq!(response.status().as_u16(), 201);
-    let order: Value = response.json().await.expect("an order");
-    let id = order["id"].as_i64().expect("an order id");
-    let payment = app
-        .post_empty(&format!("/api/orders/{id}/payments"), token)
-        .await
-        .expect(200);
-    let pay_url = payment["pay_url"].as_str().expect("a pay URL");
-    let paid = app
-        .client
-        .post(pay_url)
-        .json(&json!({"outcome": "succeed"}))
-        .send()
-        .await
-        .expect("pay");
-    assert_eq!(paid.status().as_u16(), 200);
+    let id = buy_and_pay_after(app, shop, buyer, quantity, || async {}).await;
+    let token = &buyer.0;
     let path = format!("/api/orders/{id}");
     let path = &path;
     wait_until("the payment is applied", || async move {
@@ -470,7 +443,7 @@ async fn case_split_and_unroutable(app: &TestApp) {
     // One unit is left for sale, but the supplier reports the Beijing warehouse empty before
     // the buyer pays: the paid order cannot be routed.
     let (supplier, code) = (&shop.supplier, &shop.code);
-    let late = buy_and_pay_after(app, &shop, &hangzhou, || async move {
+    let late = buy_and_pay_after(app, &shop, &hangzhou, 1, || async move {
         set_stock(app, supplier, code, "BJ", 0, 2).await;
     })
     .await;
@@ -500,12 +473,14 @@ async fn case_split_and_unroutable(app: &TestApp) {
     assert_eq!(balance(&rows, "commission_pending"), -3 * 89_990);
 }
 
-/// Buys one unit, runs `before_paying`, then pays; returns the order id once the payment
-/// is applied.
+/// Buys `quantity` from the anchor's shelf, starts the payment, runs `before_paying`, then
+/// pays on the sandbox's pay page; returns the order id (the notification may still be on
+/// its way).
 async fn buy_and_pay_after<F, Fut>(
     app: &TestApp,
     shop: &Shop,
     buyer: &(String, i64),
+    quantity: i64,
     before_paying: F,
 ) -> i64
 where
@@ -517,9 +492,9 @@ where
         .client
         .request(Method::POST, format!("{}/api/orders", app.base_url))
         .bearer_auth(token)
-        .header("Idempotency-Key", format!("late-{}", rand_suffix()))
+        .header("Idempotency-Key", format!("k-{}", rand_suffix()))
         .json(
-            &json!({"sku_id": shop.sku, "quantity": 1, "address_id": address,
+            &json!({"sku_id": shop.sku, "quantity": quantity, "address_id": address,
             "anchor_id": shop.anchor_id}),
         )
         .send()
@@ -534,12 +509,18 @@ where
         .expect(200);
     before_paying().await;
     let pay_url = payment["pay_url"].as_str().expect("a pay URL");
-    app.client
+    let paid = app
+        .client
         .post(pay_url)
         .json(&json!({"outcome": "succeed"}))
         .send()
         .await
         .expect("pay");
+    assert_eq!(
+        paid.status().as_u16(),
+        200,
+        "the pay page takes the payment"
+    );
     id
 }
 

@@ -26,13 +26,13 @@
 use crate::sale_room::SaleStage;
 use crate::{Actor, ServiceError, ServiceResult, Services};
 use daihuo_domain::account::Role;
-use daihuo_domain::address::{Address, AddressError};
+use daihuo_domain::address::Address;
 use daihuo_domain::flash::{
-    decide_batch, Attempt, FlashPhase, FlashSaleError, FlashTerms, FlashTermsInput, KnownKey,
-    SaleState, Verdict, PAY_WINDOW_DEFAULT_MS,
+    decide_batch, Attempt, FlashPhase, FlashTerms, FlashTermsInput, KnownKey, SaleState, Verdict,
+    PAY_WINDOW_DEFAULT_MS,
 };
 use daihuo_domain::live::SessionStatus;
-use daihuo_domain::order::{IdempotencyKey, OrderError, OrderStatus, PriceSplit, Quantity};
+use daihuo_domain::order::{IdempotencyKey, OrderStatus, PriceSplit, Quantity};
 use daihuo_domain::place::CountyCode;
 use daihuo_domain::{
     AddressId, BasisPoints, CampaignId, Fen, FlashSaleId, LiveSessionId, OrderId, SkuId,
@@ -55,24 +55,6 @@ const BATCH_MAX: usize = 256;
 const QUEUE_MAX: usize = 16_384;
 /// How often the sweeper releases unpaid reservations and closes ended sales.
 pub const SWEEP_EVERY_MS: u64 = 250;
-
-impl From<OrderError> for ServiceError {
-    fn from(error: OrderError) -> Self {
-        ServiceError::invalid(error.code(), error.to_string())
-    }
-}
-
-impl From<FlashSaleError> for ServiceError {
-    fn from(error: FlashSaleError) -> Self {
-        ServiceError::invalid(error.code(), error.to_string())
-    }
-}
-
-impl From<AddressError> for ServiceError {
-    fn from(error: AddressError) -> Self {
-        ServiceError::invalid(error.code(), error.to_string())
-    }
-}
 
 /// A new address as asked for.
 #[derive(Debug, Clone, Deserialize, ToSchema)]

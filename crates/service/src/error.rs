@@ -114,17 +114,29 @@ impl From<StoreError> for ServiceError {
     }
 }
 
-impl From<daihuo_domain::catalog::CatalogError> for ServiceError {
-    fn from(error: daihuo_domain::catalog::CatalogError) -> Self {
-        ServiceError::invalid(error.code(), error.to_string())
-    }
+/// Domain refusals of input: each becomes `invalid` (422) with the domain's own stable code.
+macro_rules! invalid_input {
+    ($($error:ty),+ $(,)?) => {
+        $(
+            impl From<$error> for ServiceError {
+                fn from(error: $error) -> Self {
+                    ServiceError::invalid(error.code(), error.to_string())
+                }
+            }
+        )+
+    };
 }
 
-impl From<daihuo_domain::account::AccountError> for ServiceError {
-    fn from(error: daihuo_domain::account::AccountError) -> Self {
-        ServiceError::invalid(error.code(), error.to_string())
-    }
-}
+invalid_input!(
+    daihuo_domain::account::AccountError,
+    daihuo_domain::address::AddressError,
+    daihuo_domain::catalog::CatalogError,
+    daihuo_domain::flash::FlashSaleError,
+    daihuo_domain::live::LiveError,
+    daihuo_domain::order::OrderError,
+    daihuo_domain::tracking::TrackingError,
+    daihuo_domain::waybill::WaybillError,
+);
 
 impl From<daihuo_room::RoomError> for ServiceError {
     fn from(error: daihuo_room::RoomError) -> Self {
@@ -150,12 +162,6 @@ impl From<daihuo_room::RoomError> for ServiceError {
                 }
             }
         }
-    }
-}
-
-impl From<daihuo_domain::live::LiveError> for ServiceError {
-    fn from(error: daihuo_domain::live::LiveError) -> Self {
-        ServiceError::invalid(error.code(), error.to_string())
     }
 }
 

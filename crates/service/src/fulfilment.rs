@@ -25,10 +25,8 @@ use daihuo_domain::account::Role;
 use daihuo_domain::fulfilment::{route, GeoPoint, RouteLine, Routing, ShipPromise, Warehouse};
 use daihuo_domain::ledger::{Account, LedgerError, OrderMoney, Posting, Side};
 use daihuo_domain::order::{OrderStatus, PriceSplit, Quantity};
-use daihuo_domain::tracking::{
-    Accepted, Timeline, TrackingError, TrackingEvent, TrackingEventId, TrackingStage,
-};
-use daihuo_domain::waybill::{Carrier, Waybill, WaybillError};
+use daihuo_domain::tracking::{Accepted, Timeline, TrackingEvent, TrackingEventId, TrackingStage};
+use daihuo_domain::waybill::{Carrier, Waybill};
 use daihuo_domain::{Fen, OrderId, SkuId, WarehouseId};
 use daihuo_store::checkout::{self as store, OrderRow};
 use daihuo_store::fulfilment::{self as ful_store, EntryRow, OutboxRow, TrackingRow};
@@ -135,18 +133,6 @@ pub fn sign_webhook(secret: &str, timestamp_ms: i64, body: &[u8]) -> String {
     mac.update(b".");
     mac.update(body);
     hex::encode(mac.finalize().into_bytes())
-}
-
-impl From<WaybillError> for ServiceError {
-    fn from(error: WaybillError) -> Self {
-        ServiceError::invalid(error.code(), error.to_string())
-    }
-}
-
-impl From<TrackingError> for ServiceError {
-    fn from(error: TrackingError) -> Self {
-        ServiceError::invalid(error.code(), error.to_string())
-    }
 }
 
 impl From<LedgerError> for ServiceError {
