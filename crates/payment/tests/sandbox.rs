@@ -171,6 +171,16 @@ async fn post_json(url: &str, body: Value) -> (StatusCode, Value) {
 }
 
 /// The buyer pays on the pay page, over HTTP.
+/// Creates the payment of `order-1` (100 fen) and has the buyer pay it on the pay page.
+async fn pay_order_1(gateway: &SandboxGateway, notify_url: &str) -> PaymentIntent {
+    let intent = gateway
+        .create_payment(payment_request("order-1", 100, notify_url))
+        .await
+        .expect("the payment is created");
+    buyer_pays(&intent, "succeed").await;
+    intent
+}
+
 async fn buyer_pays(intent: &PaymentIntent, outcome: &str) -> (StatusCode, Value) {
     post_json(&intent.pay_url, json!({ "outcome": outcome })).await
 }
@@ -239,11 +249,7 @@ async fn a_signed_notification_arrives_after_the_buyer_pays() {
 async fn notifications_are_retried_until_acknowledged() {
     let merchant = Merchant::spawn(3).await;
     let (gateway, _) = spawn_sandbox(6).await;
-    let intent = gateway
-        .create_payment(payment_request("order-1", 100, &merchant.notify_url))
-        .await
-        .expect("the payment is created");
-    buyer_pays(&intent, "succeed").await;
+    pay_order_1(&gateway, &merchant.notify_url).await;
 
     wait_until("the acknowledgement", || {
         gateway.delivery_stats().acknowledged == 1
@@ -308,11 +314,7 @@ async fn a_merchant_that_was_down_is_notified_when_it_comes_back() {
 async fn an_event_never_acknowledged_ends_in_the_failed_deliveries() {
     let merchant = Merchant::spawn(u32::MAX).await;
     let (gateway, base_url) = spawn_sandbox(3).await;
-    let intent = gateway
-        .create_payment(payment_request("order-1", 100, &merchant.notify_url))
-        .await
-        .expect("the payment is created");
-    buyer_pays(&intent, "succeed").await;
+    pay_order_1(&gateway, &merchant.notify_url).await;
 
     wait_until("the delivery to be given up", || {
         gateway.delivery_stats().failed == 1
@@ -351,11 +353,7 @@ async fn duplicated_notifications_carry_the_same_event_id() {
     let merchant = Merchant::spawn(0).await;
     let (gateway, base_url) = spawn_sandbox(6).await;
     set_faults(&base_url, json!({ "duplicate": true })).await;
-    let intent = gateway
-        .create_payment(payment_request("order-1", 100, &merchant.notify_url))
-        .await
-        .expect("the payment is created");
-    buyer_pays(&intent, "succeed").await;
+    pay_order_1(&gateway, &merchant.notify_url).await;
 
     wait_until("both copies", || gateway.delivery_stats().acknowledged == 2).await;
     let received = merchant.received();
@@ -440,11 +438,7 @@ async fn dropped_attempts_are_retried() {
     let merchant = Merchant::spawn(0).await;
     let (gateway, base_url) = spawn_sandbox(6).await;
     set_faults(&base_url, json!({ "drop_next_attempts": 2 })).await;
-    let intent = gateway
-        .create_payment(payment_request("order-1", 100, &merchant.notify_url))
-        .await
-        .expect("the payment is created");
-    buyer_pays(&intent, "succeed").await;
+    pay_order_1(&gateway, &merchant.notify_url).await;
 
     wait_until("the acknowledgement", || {
         gateway.delivery_stats().acknowledged == 1
@@ -516,11 +510,7 @@ async fn failing_the_next_payments_reports_them_failed() {
 async fn tampered_forged_and_stale_notifications_are_rejected_with_their_codes() {
     let merchant = Merchant::spawn(0).await;
     let (gateway, _) = spawn_sandbox(6).await;
-    let intent = gateway
-        .create_payment(payment_request("order-1", 100, &merchant.notify_url))
-        .await
-        .expect("the payment is created");
-    buyer_pays(&intent, "succeed").await;
+    pay_order_1(&gateway, &merchant.notify_url).await;
     let genuine = merchant.wait_for(1).await.remove(0);
     let signed_at: i64 = genuine
         .header(TIMESTAMP_HEADER)
