@@ -8,6 +8,7 @@
 #![allow(dead_code)]
 
 pub mod room_socket;
+pub mod supplier;
 
 use daihuo_domain::account::Role;
 use daihuo_service::{ServiceConfig, Services};

@@ -1,0 +1,377 @@
+//! The supplier side of the after-the-buy tests: a simulated supplier system (a real axum
+//! server on port 0 that checks every webhook's signature and records what it got), a shop
+//! with warehouses in 杭州 and 北京, buyers, buying and paying through the sandbox, and the
+//! ledger's balances.
+
+use super::{now_ms, TestApp};
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use hmac::{Hmac, Mac};
+use reqwest::Method;
+use serde_json::{json, Value};
+use sha2::Sha256;
+use std::collections::HashSet;
+use std::future::Future;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// How long a test waits for something asynchronous before failing.
+pub const PATIENCE: Duration = Duration::from_secs(30);
+
+/// Polls `check` every 50 ms until it holds; fails the test after [`PATIENCE`].
+pub async fn wait_until<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let deadline = std::time::Instant::now() + PATIENCE;
+    while !check().await {
+        assert!(std::time::Instant::now() < deadline, "never: {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// How the simulated supplier answers webhooks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Checks, records and acknowledges.
+    Up,
+    /// Unreachable in effect: 503 for everything, nothing recorded.
+    Down,
+    /// Takes events in (records them) but answers 500 to the first `n` requests: daihuo must
+    /// send them again, and the supplier sees duplicates.
+    FailFirst(u32),
+}
+
+/// What the simulated supplier has seen.
+pub struct SimState {
+    /// The signing secret daihuo gave the supplier.
+    pub secret: Mutex<String>,
+    /// How it answers now.
+    pub mode: Mutex<Mode>,
+    /// Every request.
+    pub requests: AtomicU32,
+    /// Requests whose signature or headers did not check out.
+    pub bad_signatures: AtomicU32,
+    /// Every verified event body it took in, duplicates included.
+    pub received: Mutex<Vec<Value>>,
+}
+
+/// A supplier's system: a real HTTP server on port 0.
+pub struct Simulator {
+    /// Its webhook URL.
+    pub url: String,
+    pub state: Arc<SimState>,
+    pub server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+pub fn verify(secret: &str, headers: &HeaderMap, body: &[u8]) -> Option<Value> {
+    let header = |name: &str| headers.get(name)?.to_str().ok();
+    let timestamp = header("x-daihuo-timestamp")?;
+    let signature = hex::decode(header("x-daihuo-signature")?).ok()?;
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes()).ok()?;
+    mac.update(timestamp.as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    mac.verify_slice(&signature).ok()?;
+    let skew = timestamp.parse::<i64>().ok()? - now_ms();
+    if skew.abs() > 60_000 {
+        return None;
+    }
+    let event: Value = serde_json::from_slice(body).ok()?;
+    (event["event_id"].as_str()? == header("x-daihuo-event-id")?
+        && event["kind"].as_str()? == header("x-daihuo-event-kind")?)
+    .then_some(event)
+}
+
+pub async fn receive(
+    State(state): State<Arc<SimState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> StatusCode {
+    let seen = state.requests.fetch_add(1, Ordering::SeqCst) + 1;
+    let mode = *state.mode.lock().expect("mode");
+    if mode == Mode::Down {
+        return StatusCode::SERVICE_UNAVAILABLE;
+    }
+    let secret = state.secret.lock().expect("secret").clone();
+    let Some(event) = verify(&secret, &headers, &body) else {
+        state.bad_signatures.fetch_add(1, Ordering::SeqCst);
+        return StatusCode::UNAUTHORIZED;
+    };
+    state.received.lock().expect("received").push(event);
+    match mode {
+        Mode::FailFirst(n) if seen <= n => StatusCode::INTERNAL_SERVER_ERROR,
+        _ => StatusCode::OK,
+    }
+}
+
+impl Simulator {
+    pub async fn start(mode: Mode) -> Simulator {
+        let state = Arc::new(SimState {
+            secret: Mutex::new(String::new()),
+            mode: Mutex::new(mode),
+            requests: AtomicU32::new(0),
+            bad_signatures: AtomicU32::new(0),
+            received: Mutex::new(Vec::new()),
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind the simulator");
+        let url = format!(
+            "http://{}/daihuo/events",
+            listener.local_addr().expect("address")
+        );
+        let router = axum::Router::new()
+            .route("/daihuo/events", axum::routing::post(receive))
+            .with_state(state.clone());
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, router).await;
+        });
+        Simulator { url, state, server }
+    }
+
+    /// Registers the simulator as the supplier's webhook and keeps the secret daihuo gave.
+    pub async fn register(&self, app: &TestApp, supplier: &str) {
+        let hook = app
+            .put("/api/supplier/webhook", supplier, &json!({"url": self.url}))
+            .await
+            .expect(200);
+        let secret = hook["secret"].as_str().expect("a secret");
+        assert!(secret.len() >= 32, "{hook}");
+        *self.state.secret.lock().expect("secret") = secret.to_owned();
+    }
+
+    pub fn set_mode(&self, mode: Mode) {
+        *self.state.mode.lock().expect("mode") = mode;
+    }
+
+    pub fn requests(&self) -> u32 {
+        self.state.requests.load(Ordering::SeqCst)
+    }
+
+    pub fn bad_signatures(&self) -> u32 {
+        self.state.bad_signatures.load(Ordering::SeqCst)
+    }
+
+    /// Every verified event taken in, duplicates included.
+    pub fn received(&self) -> Vec<Value> {
+        self.state.received.lock().expect("received").clone()
+    }
+
+    /// The distinct event ids taken in: what a supplier that dedupes has processed.
+    pub fn unique(&self) -> HashSet<String> {
+        self.received()
+            .iter()
+            .filter_map(|e| e["event_id"].as_str().map(str::to_owned))
+            .collect()
+    }
+}
+
+/// A supplier with warehouses in 杭州 西湖区 (HZ) and 北京 朝阳区 (BJ), an anchor with the
+/// supplier's SKU on the shelf.
+pub struct Shop {
+    pub supplier: String,
+    pub anchor_id: i64,
+    pub sku: i64,
+    pub code: String,
+}
+
+pub async fn set_stock(
+    app: &TestApp,
+    supplier: &str,
+    code: &str,
+    warehouse: &str,
+    quantity: i64,
+    version: i64,
+) {
+    let results = app
+        .post(
+            "/api/supplier/stock",
+            supplier,
+            &json!({"updates": [{"sku_code": code, "warehouse_code": warehouse,
+                "quantity": quantity, "version": version}]}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(results[0]["decision"], "apply", "stock update: {results}");
+}
+
+pub async fn shop(app: &TestApp, name: &str, hz: i64, bj: i64) -> Shop {
+    let supplier = app
+        .supplier(&format!("{name}的供应商"), &format!("{name}-supply"))
+        .await;
+    app.warehouse(&supplier, "HZ").await;
+    app.put(
+        "/api/supplier/warehouses",
+        &supplier,
+        &json!({"code": "BJ", "name": "北京仓", "county_code": "110105"}),
+    )
+    .await
+    .expect(200);
+    let anchor = app.account(&format!("{name}-anchor"), "anchor").await;
+    let code = format!("{name}-ac");
+    let sku = app.shelved_sku(&supplier, &anchor, &code).await;
+    set_stock(app, &supplier, &code, "HZ", hz, 1).await;
+    set_stock(app, &supplier, &code, "BJ", bj, 1).await;
+    Shop {
+        supplier,
+        anchor_id: app.user_id(&anchor).await,
+        sku,
+        code,
+    }
+}
+
+/// A viewer with a saved address in `county`: (token, address id).
+pub async fn buyer(app: &TestApp, name: &str, county: &str) -> (String, i64) {
+    let token = app.account(name, "viewer").await;
+    let address = app
+        .post(
+            "/api/addresses",
+            &token,
+            &json!({"recipient": "张三", "phone": "138-1234-5678", "county_code": county,
+                "detail": "文三路 90 号"}),
+        )
+        .await
+        .expect(201);
+    (token, address["id"].as_i64().expect("an address id"))
+}
+
+/// The buyer orders `quantity` from the anchor's shelf and pays through the sandbox; returns
+/// the order id once the payment is applied (the order is then routed or refunding).
+pub async fn buy_and_pay(app: &TestApp, shop: &Shop, buyer: &(String, i64), quantity: i64) -> i64 {
+    let id = buy_and_pay_after(app, shop, buyer, quantity, || async {}).await;
+    let token = &buyer.0;
+    let path = format!("/api/orders/{id}");
+    let path = &path;
+    wait_until("the payment is applied", || async move {
+        let order = app.get(path, token).await.expect(200);
+        !matches!(order["status"].as_str(), Some("reserved"))
+    })
+    .await;
+    id
+}
+
+/// A fresh idempotency key suffix.
+pub fn rand_suffix() -> String {
+    format!("{}-{}", now_ms(), COUNTER.fetch_add(1, Ordering::SeqCst))
+}
+
+/// Makes idempotency keys unique within the test process.
+pub static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+pub async fn order_status(app: &TestApp, token: &str, id: i64) -> String {
+    app.get(&format!("/api/orders/{id}"), token)
+        .await
+        .expect(200)["status"]
+        .as_str()
+        .unwrap_or("")
+        .to_owned()
+}
+
+/// Pulls every event of the supplier, page by page of `limit`, until `count` have come.
+pub async fn pull_all(app: &TestApp, supplier: &str, count: usize, limit: i64) -> Vec<Value> {
+    let mut events = Vec::new();
+    let mut after = 0;
+    let deadline = std::time::Instant::now() + PATIENCE;
+    while events.len() < count {
+        let page = app
+            .get_query(
+                "/api/supplier/events",
+                supplier,
+                &[("after", &after.to_string()), ("limit", &limit.to_string())],
+            )
+            .await
+            .expect(200);
+        let got = page["events"].as_array().expect("events").clone();
+        assert!(got.len() as i64 <= limit, "{page}");
+        after = page["next_after"].as_i64().expect("a cursor");
+        if got.is_empty() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "pulled only {events:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        events.extend(got);
+    }
+    events
+}
+
+/// The ledger balances (account, party, fen) and a check that they sum to zero.
+pub async fn balances(app: &TestApp) -> Vec<(String, Option<i64>, i64)> {
+    let rows = daihuo_store::fulfilment::ledger_balances(app.services.store.pool())
+        .await
+        .expect("balances");
+    let total: i64 = rows.iter().map(|r| r.balance_fen).sum();
+    assert_eq!(total, 0, "debits and credits differ: {rows:?}");
+    rows.into_iter()
+        .map(|r| (r.account, r.party_id, r.balance_fen))
+        .collect()
+}
+
+pub fn balance(rows: &[(String, Option<i64>, i64)], account: &str) -> i64 {
+    rows.iter()
+        .filter(|(a, _, _)| a == account)
+        .map(|(_, _, fen)| fen)
+        .sum()
+}
+
+/// Buys `quantity` from the anchor's shelf, starts the payment, runs `before_paying`, then
+/// pays on the sandbox's pay page; returns the order id (the notification may still be on
+/// its way).
+pub async fn buy_and_pay_after<F, Fut>(
+    app: &TestApp,
+    shop: &Shop,
+    buyer: &(String, i64),
+    quantity: i64,
+    before_paying: F,
+) -> i64
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let (token, address) = buyer;
+    let response = app
+        .client
+        .request(Method::POST, format!("{}/api/orders", app.base_url))
+        .bearer_auth(token)
+        .header("Idempotency-Key", format!("k-{}", rand_suffix()))
+        .json(
+            &json!({"sku_id": shop.sku, "quantity": quantity, "address_id": address,
+            "anchor_id": shop.anchor_id}),
+        )
+        .send()
+        .await
+        .expect("send the purchase");
+    assert_eq!(response.status().as_u16(), 201);
+    let order: Value = response.json().await.expect("an order");
+    let id = order["id"].as_i64().expect("an order id");
+    let payment = app
+        .post_empty(&format!("/api/orders/{id}/payments"), token)
+        .await
+        .expect(200);
+    before_paying().await;
+    let pay_url = payment["pay_url"].as_str().expect("a pay URL");
+    let paid = app
+        .client
+        .post(pay_url)
+        .json(&json!({"outcome": "succeed"}))
+        .send()
+        .await
+        .expect("pay");
+    assert_eq!(
+        paid.status().as_u16(),
+        200,
+        "the pay page takes the payment"
+    );
+    id
+}
