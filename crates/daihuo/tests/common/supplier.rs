@@ -1,20 +1,15 @@
-//! The supplier side of the after-the-buy tests: a simulated supplier system (a real axum
-//! server on port 0 that checks every webhook's signature and records what it got), a shop
+//! The supplier side of the after-the-buy tests: a simulated supplier system (`daihuo_sim`: a
+//! real HTTP server on port 0 that checks every webhook's signature and records what it
+//! got), a shop
 //! with warehouses in 杭州 and 北京, buyers, buying and paying through the sandbox, and the
 //! ledger's balances.
 
 use super::{now_ms, TestApp};
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use hmac::{Hmac, Mac};
 use reqwest::Method;
 use serde_json::{json, Value};
-use sha2::Sha256;
 use std::collections::HashSet;
 use std::future::Future;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// How long a test waits for something asynchronous before failing.
@@ -33,110 +28,26 @@ where
     }
 }
 
-/// How the simulated supplier answers webhooks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// Checks, records and acknowledges.
-    Up,
-    /// Unreachable in effect: 503 for everything, nothing recorded.
-    Down,
-    /// Takes events in (records them) but answers 500 to the first `n` requests: daihuo must
-    /// send them again, and the supplier sees duplicates.
-    FailFirst(u32),
-}
+pub use daihuo_sim::supplier::Mode;
 
-/// What the simulated supplier has seen.
-pub struct SimState {
-    /// The signing secret daihuo gave the supplier.
-    pub secret: Mutex<String>,
-    /// How it answers now.
-    pub mode: Mutex<Mode>,
-    /// Every request.
-    pub requests: AtomicU32,
-    /// Requests whose signature or headers did not check out.
-    pub bad_signatures: AtomicU32,
-    /// Every verified event body it took in, duplicates included.
-    pub received: Mutex<Vec<Value>>,
-}
-
-/// A supplier's system: a real HTTP server on port 0.
+/// A supplier's system (`daihuo_sim::supplier`): a real HTTP server on port 0 that checks
+/// every webhook's signature and keeps every verified body.
 pub struct Simulator {
     /// Its webhook URL.
     pub url: String,
-    pub state: Arc<SimState>,
-    pub server: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for Simulator {
-    fn drop(&mut self) {
-        self.server.abort();
-    }
-}
-
-pub fn verify(secret: &str, headers: &HeaderMap, body: &[u8]) -> Option<Value> {
-    let header = |name: &str| headers.get(name)?.to_str().ok();
-    let timestamp = header("x-daihuo-timestamp")?;
-    let signature = hex::decode(header("x-daihuo-signature")?).ok()?;
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes()).ok()?;
-    mac.update(timestamp.as_bytes());
-    mac.update(b".");
-    mac.update(body);
-    mac.verify_slice(&signature).ok()?;
-    let skew = timestamp.parse::<i64>().ok()? - now_ms();
-    if skew.abs() > 60_000 {
-        return None;
-    }
-    let event: Value = serde_json::from_slice(body).ok()?;
-    (event["event_id"].as_str()? == header("x-daihuo-event-id")?
-        && event["kind"].as_str()? == header("x-daihuo-event-kind")?)
-    .then_some(event)
-}
-
-pub async fn receive(
-    State(state): State<Arc<SimState>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> StatusCode {
-    let seen = state.requests.fetch_add(1, Ordering::SeqCst) + 1;
-    let mode = *state.mode.lock().expect("mode");
-    if mode == Mode::Down {
-        return StatusCode::SERVICE_UNAVAILABLE;
-    }
-    let secret = state.secret.lock().expect("secret").clone();
-    let Some(event) = verify(&secret, &headers, &body) else {
-        state.bad_signatures.fetch_add(1, Ordering::SeqCst);
-        return StatusCode::UNAUTHORIZED;
-    };
-    state.received.lock().expect("received").push(event);
-    match mode {
-        Mode::FailFirst(n) if seen <= n => StatusCode::INTERNAL_SERVER_ERROR,
-        _ => StatusCode::OK,
-    }
+    /// The running server.
+    pub system: daihuo_sim::supplier::SupplierSystem,
 }
 
 impl Simulator {
     pub async fn start(mode: Mode) -> Simulator {
-        let state = Arc::new(SimState {
-            secret: Mutex::new(String::new()),
-            mode: Mutex::new(mode),
-            requests: AtomicU32::new(0),
-            bad_signatures: AtomicU32::new(0),
-            received: Mutex::new(Vec::new()),
-        });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        let (system, _events) = daihuo_sim::supplier::SupplierSystem::start(mode, true)
             .await
-            .expect("bind the simulator");
-        let url = format!(
-            "http://{}/daihuo/events",
-            listener.local_addr().expect("address")
-        );
-        let router = axum::Router::new()
-            .route("/daihuo/events", axum::routing::post(receive))
-            .with_state(state.clone());
-        let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, router).await;
-        });
-        Simulator { url, state, server }
+            .expect("start the simulated supplier");
+        Simulator {
+            url: system.url().to_owned(),
+            system,
+        }
     }
 
     /// Registers the simulator as the supplier's webhook and keeps the secret daihuo gave.
@@ -147,32 +58,29 @@ impl Simulator {
             .expect(200);
         let secret = hook["secret"].as_str().expect("a secret");
         assert!(secret.len() >= 32, "{hook}");
-        *self.state.secret.lock().expect("secret") = secret.to_owned();
+        self.system.set_secret(secret);
     }
 
     pub fn set_mode(&self, mode: Mode) {
-        *self.state.mode.lock().expect("mode") = mode;
+        self.system.set_mode(mode);
     }
 
     pub fn requests(&self) -> u32 {
-        self.state.requests.load(Ordering::SeqCst)
+        u32::try_from(self.system.requests()).unwrap_or(u32::MAX)
     }
 
     pub fn bad_signatures(&self) -> u32 {
-        self.state.bad_signatures.load(Ordering::SeqCst)
+        u32::try_from(self.system.bad_signatures()).unwrap_or(u32::MAX)
     }
 
     /// Every verified event taken in, duplicates included.
     pub fn received(&self) -> Vec<Value> {
-        self.state.received.lock().expect("received").clone()
+        self.system.bodies()
     }
 
     /// The distinct event ids taken in: what a supplier that dedupes has processed.
     pub fn unique(&self) -> HashSet<String> {
-        self.received()
-            .iter()
-            .filter_map(|e| e["event_id"].as_str().map(str::to_owned))
-            .collect()
+        self.system.unique()
     }
 }
 
