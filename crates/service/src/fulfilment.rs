@@ -42,13 +42,18 @@ use utoipa::ToSchema;
 
 /// How long a supplier has to acknowledge a webhook: the 3 s the platforms give.
 pub const WEBHOOK_TIMEOUT: Duration = Duration::from_secs(3);
-/// How long a node's claim on one attempt lasts: longer than the timeout, so a live attempt
-/// is never taken over, and short enough that a dead node's attempt is soon tried again.
-pub const WEBHOOK_CLAIM_MS: i64 = 10_000;
+/// How long a node's claim on one attempt lasts: longer than a whole batch can take (a
+/// batch of [`OUTBOX_BATCH_MAX`] sent [`OUTBOX_SENDS_MAX`] at a time, each waiting at most
+/// [`WEBHOOK_TIMEOUT`], is 24 s at worst), so a live attempt is never taken over, and short
+/// enough that a dead node's attempts are soon tried again.
+pub const WEBHOOK_CLAIM_MS: i64 = 30_000;
 /// How often each node looks for due events.
 pub const OUTBOX_TICK: Duration = Duration::from_millis(200);
-/// The most events one node sends at once, so a backlog cannot open a thousand sockets.
-pub const OUTBOX_BATCH_MAX: i64 = 32;
+/// The most events one node claims and records in one transaction each way.
+pub const OUTBOX_BATCH_MAX: i64 = 256;
+/// The most webhooks one node has in flight at once, so a backlog cannot open a thousand
+/// sockets.
+pub const OUTBOX_SENDS_MAX: usize = 32;
 /// The most events one pull returns.
 pub const EVENTS_PAGE_MAX: i64 = 100;
 /// The most dead letters one page shows.
@@ -681,83 +686,92 @@ impl Services {
         }
     }
 
-    /// Runs the outbox deliverer on this node until the task is aborted.
+    /// Runs the outbox deliverer on this node until the task is aborted. A full batch is
+    /// followed at once by the next, so a backlog drains as fast as suppliers answer; an
+    /// empty or partial one waits for the next tick.
     pub fn spawn_outbox_deliverer(&self) -> tokio::task::JoinHandle<()> {
         let services = self.clone();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(OUTBOX_TICK);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
-                tick.tick().await;
-                if let Err(error) = services.deliver_due_events().await {
-                    tracing::warn!(code = error.code(), %error, "outbox delivery failed");
+                match services.deliver_due_events().await {
+                    Ok(attempted) if attempted as i64 >= OUTBOX_BATCH_MAX => continue,
+                    Ok(_) => {}
+                    Err(error) => {
+                        tracing::warn!(code = error.code(), %error, "outbox delivery failed");
+                    }
                 }
+                tick.tick().await;
             }
         })
     }
 
-    /// Claims and sends the events due now; returns how many were attempted.
+    /// Claims the events due now (one transaction), sends them, at most
+    /// [`OUTBOX_SENDS_MAX`] at once, and stores their outcomes (one transaction); returns how
+    /// many were attempted.
     pub async fn deliver_due_events(&self) -> ServiceResult<usize> {
         let Some(transport) = self.webhooks.clone() else {
             return Ok(0);
         };
         let now = now_ms();
         let due = ful_store::due_outbox(self.store.pool(), now, OUTBOX_BATCH_MAX).await?;
-        let mut attempts = tokio::task::JoinSet::new();
+        if due.is_empty() {
+            return Ok(0);
+        }
+        let mut claimed = Vec::with_capacity(due.len());
+        let mut tx = self.store.begin_write().await?;
         for row in due {
-            let mut tx = self.store.begin_write().await?;
-            let claimed = ful_store::claim_outbox(
-                tx.conn(),
-                row.event.id,
-                row.event.next_attempt_at_ms,
-                now + WEBHOOK_CLAIM_MS,
-            )
-            .await?;
-            tx.commit().await?;
-            if !claimed {
-                // Another node claimed this attempt.
-                continue;
+            let until = now + WEBHOOK_CLAIM_MS;
+            // Another node may have claimed this attempt; then it is not ours to send.
+            if ful_store::claim_outbox(tx.conn(), row.event.id, row.event.next_attempt_at_ms, until)
+                .await?
+            {
+                claimed.push(row);
             }
-            let services = self.clone();
-            let transport = transport.clone();
+        }
+        tx.commit().await?;
+        let count = claimed.len();
+        let sends = Arc::new(tokio::sync::Semaphore::new(OUTBOX_SENDS_MAX));
+        let mut attempts = tokio::task::JoinSet::new();
+        for row in claimed {
+            let (transport, sends) = (transport.clone(), sends.clone());
             attempts.spawn(async move {
-                if let Err(error) = services.attempt(&*transport, row).await {
-                    tracing::warn!(code = error.code(), %error, "webhook outcome not stored");
-                }
+                let _permit = sends.acquire_owned().await;
+                let outcome = send_event(&*transport, &row).await;
+                (row, outcome)
             });
         }
-        let count = attempts.len();
-        while attempts.join_next().await.is_some() {}
+        let mut outcomes = Vec::with_capacity(count);
+        while let Some(joined) = attempts.join_next().await {
+            match joined {
+                Ok(outcome) => outcomes.push(outcome),
+                // The claim lapses and the event is tried again.
+                Err(error) => tracing::error!(%error, "a webhook attempt panicked"),
+            }
+        }
+        let now = now_ms();
+        let mut tx = self.store.begin_write().await?;
+        for (row, outcome) in outcomes {
+            self.record_attempt(tx.conn(), &row, outcome, now).await?;
+        }
+        tx.commit().await?;
         Ok(count)
     }
 
-    /// One claimed attempt: send, then store the outcome.
-    async fn attempt(
+    /// Stores one claimed attempt's outcome: delivered, or failed and due again later (dead
+    /// after the policy's last attempt).
+    async fn record_attempt(
         &self,
-        transport: &dyn WebhookTransport,
-        due: ful_store::DueRow,
+        conn: &mut AnyConnection,
+        due: &ful_store::DueRow,
+        outcome: Result<u16, String>,
+        now: i64,
     ) -> ServiceResult<()> {
         let event = &due.event;
-        let body =
-            serde_json::to_vec(&SupplierEvent::of(event)?).map_err(|e| internal(e.to_string()))?;
-        let timestamp = now_ms();
-        let headers = vec![
-            (EVENT_ID_HEADER, event.event_id.clone()),
-            (EVENT_KIND_HEADER, event.kind.clone()),
-            (TIMESTAMP_HEADER, timestamp.to_string()),
-            (
-                SIGNATURE_HEADER,
-                sign_webhook(&due.webhook.secret, timestamp, &body),
-            ),
-        ];
-        let outcome = transport
-            .post(&due.webhook.url, headers, body, WEBHOOK_TIMEOUT)
-            .await;
-        let now = now_ms();
-        let mut tx = self.store.begin_write().await?;
         match outcome {
             Ok(status) if (200..300).contains(&status) => {
-                ful_store::outbox_delivered(tx.conn(), event.id, now).await?;
+                ful_store::outbox_delivered(conn, event.id, now).await?;
             }
             failure => {
                 let error: String = match failure {
@@ -778,10 +792,9 @@ impl Services {
                 } else {
                     tracing::info!(event = %event.event_id, attempts, %error, "webhook failed; retrying");
                 }
-                ful_store::outbox_failed(tx.conn(), event.id, &error, next, dead).await?;
+                ful_store::outbox_failed(conn, event.id, &error, next, dead).await?;
             }
         }
-        tx.commit().await?;
         Ok(())
     }
 
@@ -975,4 +988,29 @@ impl Services {
             delivered_at_ms: timeline.delivered_at_ms(),
         })
     }
+}
+
+/// Sends one claimed event, signed with the supplier's secret; the supplier's HTTP status,
+/// or why no answer came.
+async fn send_event(
+    transport: &dyn WebhookTransport,
+    due: &ful_store::DueRow,
+) -> Result<u16, String> {
+    let event = &due.event;
+    let body = SupplierEvent::of(event)
+        .and_then(|e| serde_json::to_vec(&e).map_err(|e| internal(e.to_string())))
+        .map_err(|e| e.to_string())?;
+    let timestamp = now_ms();
+    let headers = vec![
+        (EVENT_ID_HEADER, event.event_id.clone()),
+        (EVENT_KIND_HEADER, event.kind.clone()),
+        (TIMESTAMP_HEADER, timestamp.to_string()),
+        (
+            SIGNATURE_HEADER,
+            sign_webhook(&due.webhook.secret, timestamp, &body),
+        ),
+    ];
+    transport
+        .post(&due.webhook.url, headers, body, WEBHOOK_TIMEOUT)
+        .await
 }
