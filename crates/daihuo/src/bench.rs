@@ -12,6 +12,7 @@ mod fanout;
 mod flash;
 mod flash_naive;
 mod import;
+mod pipeline;
 mod search;
 
 use anyhow::Context;
@@ -62,6 +63,10 @@ pub enum BenchCommand {
     /// idempotency; `--crash` kills a server with `kill -9` mid-burst; on PostgreSQL
     /// (`--database-url`, `--nodes`) a naive `SELECT … FOR UPDATE` baseline runs alongside.
     FlashSale(flash::FlashArgs),
+    /// Orders end to end: buyers order and pay over HTTP, the node routes and tells simulated
+    /// supplier systems by signed webhook, which ship and track to delivery; checks the
+    /// ledger and that no event was lost (target: 5k orders/s, embedded).
+    Pipeline(pipeline::PipelineArgs),
     /// A load worker of `bench fanout` (started by it, not by hand).
     #[command(hide = true)]
     FanoutWorker(fanout::worker::WorkerArgs),
@@ -74,6 +79,7 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Import(args) => import::run(args).await,
         BenchCommand::Fanout(args) => fanout::run(args).await,
         BenchCommand::FlashSale(args) => flash::run(args).await,
+        BenchCommand::Pipeline(args) => pipeline::run(args).await,
         BenchCommand::FanoutWorker(args) => fanout::worker::run(args).await,
     }
 }

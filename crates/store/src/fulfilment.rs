@@ -652,3 +652,33 @@ pub async fn ledger_balances<'e, E: Executor<'e, Database = Any>>(
         })
         .collect()
 }
+
+/// How many events the outbox holds, how many were acknowledged by a webhook and how many
+/// are dead: what a check of delivery compares with what suppliers received.
+pub async fn outbox_counts<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+) -> StoreResult<OutboxCounts> {
+    let row = sqlx::query(
+        "SELECT CAST(COUNT(*) AS BIGINT) AS total, \
+         CAST(COUNT(delivered_at_ms) AS BIGINT) AS delivered, \
+         CAST(COUNT(dead_at_ms) AS BIGINT) AS dead FROM outbox",
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(OutboxCounts {
+        total: col(&row, "total")?,
+        delivered: col(&row, "delivered")?,
+        dead: col(&row, "dead")?,
+    })
+}
+
+/// The outbox's totals ([`outbox_counts`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutboxCounts {
+    /// Every event written.
+    pub total: i64,
+    /// Events a webhook acknowledged.
+    pub delivered: i64,
+    /// Events given up on until an operator replays them.
+    pub dead: i64,
+}

@@ -437,7 +437,7 @@ async fn pay_orders(
 }
 
 /// Starts a payment for `order` on the node at `base` and pays on its sandbox pay page.
-async fn pay_one(
+pub(crate) async fn pay_one(
     client: &reqwest::Client,
     base: &str,
     token: &str,
