@@ -77,7 +77,7 @@ async fn case_buyer_confirms_receipt(app: &TestApp) {
     let shop = shop(app, "recv", 5, 0).await;
     sim.register(app, &shop.supplier).await;
     let buyer = buyer(app, "recv-buyer", "330106").await;
-    let stranger = buyer_named(app, "recv-stranger").await;
+    let stranger = app.account("recv-stranger", "viewer").await;
     let order = delivered_order(app, &shop, &buyer).await;
     let routed = buy_and_pay(app, &shop, &buyer, 1).await;
 
@@ -130,11 +130,6 @@ store_case!(
     sqlite_buyer_confirms_receipt,
     postgres_buyer_confirms_receipt
 );
-
-/// A viewer without an address: enough to be a stranger to an order.
-async fn buyer_named(app: &TestApp, name: &str) -> String {
-    app.account(name, "viewer").await
-}
 
 /// Receipt is confirmed 1 s after delivery and orders settle 1 s after completion, with
 /// the sweeper starting a run every 100 ms.
@@ -579,7 +574,7 @@ async fn case_statements_add_up(app: &TestApp) {
     );
 
     // The anchor's commission statement.
-    let anchor = app.sign_in("stmt-anchor", PASSWORD_OF_TESTS).await;
+    let anchor = app.sign_in("stmt-anchor", common::PASSWORD).await;
     let commission = app.get("/api/anchor/statement", &anchor).await.expect(200);
     assert_adds_up(&commission);
     assert_eq!(
@@ -638,9 +633,6 @@ store_case_with!(
     sqlite_statements_add_up,
     postgres_statements_add_up
 );
-
-/// The password every test account has.
-const PASSWORD_OF_TESTS: &str = common::PASSWORD;
 
 /// A supplier's staff token, for a supplier with nothing.
 async fn shop_named(app: &TestApp, name: &str) -> String {
