@@ -89,6 +89,13 @@ pub enum LedgerError {
     /// The order was settled already.
     #[error("the order is already settled")]
     AlreadySettled,
+    /// The party owes the platform (refunds or compensation after settlement exceeded what
+    /// it was owed): nothing may be paid out until later earnings cover the debt.
+    #[error("the party owes the platform {owes}; nothing is payable")]
+    PartyOwes {
+        /// What the party owes.
+        owes: Fen,
+    },
     /// A payout asked for more than the party's payable balance.
     #[error("payout of {asked} exceeds the {payable} payable")]
     PayoutExceedsPayable {
@@ -113,6 +120,7 @@ impl LedgerError {
             LedgerError::SendExceedsOwed { .. } => "send_exceeds_owed",
             LedgerError::CompensationExceedsOrder { .. } => "compensation_exceeds_order",
             LedgerError::AlreadySettled => "already_settled",
+            LedgerError::PartyOwes { .. } => "party_owes_platform",
             LedgerError::PayoutExceedsPayable { .. } => "payout_exceeds_payable",
         }
     }
@@ -806,12 +814,24 @@ impl OrderMoney {
 }
 
 /// Pays `amount` out to a party, refusing more than the party's payable balance, so the
-/// platform never pays out money it does not owe.
+/// platform never pays out money it does not owe; a party whose payable balance is negative
+/// owes the platform and is refused as such.
 pub fn payout(party: Party, amount: Fen, balances: &Balances) -> Result<Posting, LedgerError> {
+    payout_of_payable(party, amount, balances.payable(party))
+}
+
+/// [`payout`] for a store that sums the party's payable account itself rather than folding
+/// every posting: `payable` is what the platform owes the party now (minus the account's
+/// balance).
+pub fn payout_of_payable(party: Party, amount: Fen, payable: Fen) -> Result<Posting, LedgerError> {
     if amount.0 <= 0 {
         return Err(LedgerError::NotPositive(amount));
     }
-    let payable = balances.payable(party);
+    if payable.0 < 0 {
+        return Err(LedgerError::PartyOwes {
+            owes: Fen(-payable.0),
+        });
+    }
     if amount > payable {
         return Err(LedgerError::PayoutExceedsPayable {
             asked: amount,
@@ -1001,6 +1021,25 @@ mod tests {
         assert_eq!(
             payout(Party::Anchor(ANCHOR), Fen(0), &balances).map_err(|e| e.code()),
             Err("amount_not_positive")
+        );
+    }
+
+    #[test]
+    fn a_party_that_owes_the_platform_is_paid_nothing() {
+        // Settled and paid out, then refunded in full: the supplier owes its share back.
+        let (mut money, paid) =
+            OrderMoney::pay(ORDER, SUPPLIER, ANCHOR, air_conditioner()).expect("pay");
+        let settled = money.settle().expect("settle").expect("something to move");
+        let supplier = Party::Supplier(SUPPLIER);
+        let mut balances = Balances::fold([&paid, &settled]).expect("fold");
+        let out = payout(supplier, Fen(674_925), &balances).expect("payout");
+        balances.apply(&out).expect("apply");
+        let refund = money.refund(money.refundable()).expect("refund");
+        balances.apply(&refund).expect("apply");
+        assert_eq!(balances.payable(supplier), Fen(-674_925));
+        assert_eq!(
+            payout(supplier, Fen(1), &balances).map_err(|e| e.code()),
+            Err("party_owes_platform")
         );
     }
 

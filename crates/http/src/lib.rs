@@ -15,6 +15,7 @@ mod metrics_layer;
 mod payment_routes;
 mod rooms;
 mod routes;
+mod settlement_routes;
 
 pub use error::ApiError;
 pub use fulfilment_routes::HttpWebhooks;
@@ -64,6 +65,7 @@ pub struct AppState {
         (name = "live", description = "Live sessions, follows, notifications, room moderation and campaigns"),
         (name = "buy", description = "Addresses, flash sales, purchases and orders"),
         (name = "room", description = "The live room: WebSocket and SSE connection, comments, likes, notices"),
+        (name = "settlement", description = "Settlement runs, payouts, statements and reconciliation"),
         (name = "system", description = "Health and metrics")
     )
 )]
@@ -77,6 +79,7 @@ fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(checkout_routes::router())
         .merge(payment_routes::router())
         .merge(fulfilment_routes::router())
+        .merge(settlement_routes::router())
         .split_for_parts()
 }
 

@@ -8,8 +8,8 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use crate::gateway::{
-    GatewayError, PaymentGateway, PaymentIntent, PaymentRequest, PaymentView, RefundAccepted,
-    RefundRequest,
+    GatewayError, GatewayTransaction, PaymentGateway, PaymentIntent, PaymentRequest, PaymentView,
+    RefundAccepted, RefundRequest,
 };
 use crate::notification::{
     verify_signed_notification, Notification, SigningSecret, VerifyError, SIGNATURE_HEADER,
@@ -121,6 +121,20 @@ impl PaymentGateway for SandboxClient {
             .and_then(|base| base.join(gateway_payment_id))
             .map_err(|error| GatewayError::InvalidRequest(error.to_string()))?;
         let request = self.signed(self.http.get(url), gateway_payment_id.as_bytes());
+        answer(request.send().await).await
+    }
+
+    async fn transactions(
+        &self,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<GatewayTransaction>, GatewayError> {
+        let url = format!(
+            "{}/transactions?from_ms={from_ms}&to_ms={to_ms}",
+            self.base_url
+        );
+        let signed = crate::sandbox::transactions_signed(from_ms, to_ms);
+        let request = self.signed(self.http.get(url), signed.as_bytes());
         answer(request.send().await).await
     }
 

@@ -105,6 +105,39 @@ pub struct PaymentView {
     pub refunded_fen: i64,
 }
 
+/// The most transactions one [`PaymentGateway::transactions`] call returns: a report over
+/// more is asked for in shorter periods, not built in one answer.
+pub const MAX_TRANSACTIONS_PER_CALL: usize = 100_000;
+
+/// What kind of money movement a gateway transaction is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TransactionKind {
+    /// A buyer's payment succeeded: money came in.
+    Payment,
+    /// A refund succeeded: money went back to the buyer.
+    Refund,
+}
+
+/// One money movement as the gateway's own books record it, for reconciliation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GatewayTransaction {
+    /// A payment or a refund.
+    pub kind: TransactionKind,
+    /// The payment, or the payment a refund came out of.
+    pub gateway_payment_id: String,
+    /// The merchant's id of that payment.
+    pub merchant_payment_id: String,
+    /// The gateway's id of a refund.
+    pub gateway_refund_id: Option<String>,
+    /// The merchant's id of a refund.
+    pub merchant_refund_id: Option<String>,
+    /// How much moved, in fen.
+    pub amount_fen: i64,
+    /// When it succeeded at the gateway, Unix milliseconds.
+    pub occurred_at_ms: i64,
+}
+
 /// Why a gateway call was refused. Every variant has a stable [`code`](Self::code).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum GatewayError {
@@ -207,6 +240,16 @@ pub trait PaymentGateway: Send + Sync {
 
     /// Where a payment stands, for reconciliation when notifications were missed.
     async fn payment(&self, gateway_payment_id: &str) -> Result<PaymentView, GatewayError>;
+
+    /// The payments and refunds that succeeded at the gateway from `from_ms` (inclusive) to
+    /// `to_ms` (exclusive), from the gateway's own records, oldest first: what a merchant
+    /// reconciles its books against. More than [`MAX_TRANSACTIONS_PER_CALL`] is refused
+    /// ([`GatewayError::InvalidRequest`]): ask for a shorter period.
+    async fn transactions(
+        &self,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<GatewayTransaction>, GatewayError>;
 
     /// Checks that a notification comes from this gateway, unaltered and recent, and parses
     /// it. `headers` are the request's headers as (name, value) pairs, names in any case;

@@ -30,9 +30,9 @@ mod sandbox;
 
 pub use client::{SandboxClient, REQUEST_TIMEOUT};
 pub use gateway::{
-    GatewayError, PaymentGateway, PaymentIntent, PaymentRequest, PaymentStatus, PaymentView,
-    RefundAccepted, RefundRequest, MAX_AMOUNT_FEN, MAX_DESCRIPTION_CHARS, MAX_MERCHANT_ID_CHARS,
-    MAX_NOTIFY_URL_CHARS,
+    GatewayError, GatewayTransaction, PaymentGateway, PaymentIntent, PaymentRequest, PaymentStatus,
+    PaymentView, RefundAccepted, RefundRequest, TransactionKind, MAX_AMOUNT_FEN,
+    MAX_DESCRIPTION_CHARS, MAX_MERCHANT_ID_CHARS, MAX_NOTIFY_URL_CHARS, MAX_TRANSACTIONS_PER_CALL,
 };
 pub use notification::{
     header_pairs, header_value, verify_signed_notification, Notification, NotificationKind,

@@ -13,8 +13,8 @@ use axum::Router;
 use daihuo_payment::{
     header_pairs, header_value, GatewayError, Notification, NotificationKind, PaymentGateway,
     PaymentIntent, PaymentRequest, PaymentStatus, RefundRequest, RetrySchedule, SandboxClient,
-    SandboxConfig, SandboxGateway, SigningSecret, EVENT_ID_HEADER, SIGNATURE_HEADER,
-    TIMESTAMP_HEADER, TIMESTAMP_TOLERANCE_MS,
+    SandboxConfig, SandboxGateway, SigningSecret, TransactionKind, EVENT_ID_HEADER,
+    SIGNATURE_HEADER, TIMESTAMP_HEADER, TIMESTAMP_TOLERANCE_MS,
 };
 use serde_json::{json, Value};
 
@@ -915,6 +915,99 @@ async fn a_client_in_another_task_uses_the_signed_merchant_api() {
             .refund(refund)
             .await
             .expect_err("the call is refused"),
+        GatewayError::Unauthorized
+    );
+}
+
+/// The gateway lists the payments and refunds that succeeded in a period from its own
+/// records: failed ones are left out, the period is `[from, to)`, and a client in another
+/// task gets the same list through the signed API (a stranger gets nothing).
+#[tokio::test]
+async fn the_gateway_lists_its_own_transactions_for_reconciliation() {
+    let merchant = Merchant::spawn(0).await;
+    let (gateway, base_url) = spawn_sandbox(6).await;
+    let start = now_ms();
+    let paid = gateway
+        .create_payment(payment_request("order-1", 1_000, &merchant.notify_url))
+        .await
+        .expect("the payment is created");
+    buyer_pays(&paid, "succeed").await;
+    let failed = gateway
+        .create_payment(payment_request("order-2", 2_000, &merchant.notify_url))
+        .await
+        .expect("the payment is created");
+    buyer_pays(&failed, "fail").await;
+    let refund = |id: &str, amount_fen: i64| RefundRequest {
+        merchant_refund_id: id.to_owned(),
+        gateway_payment_id: paid.gateway_payment_id.clone(),
+        amount_fen,
+        reason: "returned".to_owned(),
+    };
+    gateway
+        .refund(refund("refund-1", 300))
+        .await
+        .expect("accepted");
+    set_faults(&base_url, json!({ "fail_next_refunds": 1 })).await;
+    gateway
+        .refund(refund("refund-2", 200))
+        .await
+        .expect("accepted");
+    let end = now_ms() + 1;
+
+    let listed = gateway.transactions(start, end).await.expect("a list");
+    let summary: Vec<(TransactionKind, String, Option<String>, i64)> = listed
+        .iter()
+        .map(|t| {
+            (
+                t.kind,
+                t.merchant_payment_id.clone(),
+                t.merchant_refund_id.clone(),
+                t.amount_fen,
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (TransactionKind::Payment, "order-1".to_owned(), None, 1_000),
+            (
+                TransactionKind::Refund,
+                "order-1".to_owned(),
+                Some("refund-1".to_owned()),
+                300
+            ),
+        ]
+    );
+    assert!(listed
+        .iter()
+        .all(|t| t.gateway_payment_id == paid.gateway_payment_id
+            && (start..end).contains(&t.occurred_at_ms)));
+    let paid_at = listed[0].occurred_at_ms;
+    assert!(gateway
+        .transactions(start, paid_at)
+        .await
+        .expect("a list")
+        .is_empty());
+    assert_eq!(
+        gateway
+            .transactions(end, start)
+            .await
+            .expect_err("refused")
+            .code(),
+        "invalid_request"
+    );
+
+    let client = SandboxClient::new(base_url.clone(), secret());
+    assert_eq!(
+        client.transactions(start, end).await.expect("a list"),
+        listed
+    );
+    let stranger = SandboxClient::new(base_url, SigningSecret::random());
+    assert_eq!(
+        stranger
+            .transactions(start, end)
+            .await
+            .expect_err("refused"),
         GatewayError::Unauthorized
     );
 }

@@ -12,9 +12,11 @@ pub mod feed;
 pub mod fulfilment;
 pub mod live;
 pub mod payments;
+pub mod receipt;
 pub mod room;
 pub mod sale_room;
 pub mod selection;
+pub mod settlement;
 
 pub use error::{ServiceError, ServiceResult};
 
@@ -40,6 +42,8 @@ pub struct ServiceConfig {
     pub pay_window: Duration,
     /// When supplier webhooks are retried and given up on.
     pub outbox: fulfilment::OutboxPolicy,
+    /// When receipt is confirmed automatically and completed orders settle (T + N).
+    pub settlement: settlement::SettlementPolicy,
 }
 
 impl Default for ServiceConfig {
@@ -53,6 +57,7 @@ impl Default for ServiceConfig {
             // Five minutes, as the big platforms give an unpaid order in a live room.
             pay_window: Duration::from_secs(5 * 60),
             outbox: fulfilment::OutboxPolicy::default(),
+            settlement: settlement::SettlementPolicy::default(),
         }
     }
 }

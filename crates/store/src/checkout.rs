@@ -901,9 +901,15 @@ pub async fn set_order_status(
     now_ms: i64,
 ) -> StoreResult<bool> {
     let paid_at = (to == OrderStatus::Paid).then_some(now_ms);
+    // The first time an order is delivered or completed is kept (migration 0011), so time
+    // rules (automatic receipt, settlement) read it instead of re-deriving it.
+    let delivered_at = (to == OrderStatus::Delivered).then_some(now_ms);
+    let completed_at = (to == OrderStatus::Completed).then_some(now_ms);
     let result = sqlx::query(
         "UPDATE orders SET status = $3, cancel_reason = COALESCE($4, cancel_reason), \
-         paid_at_ms = COALESCE($5, paid_at_ms), updated_at_ms = $6 \
+         paid_at_ms = COALESCE($5, paid_at_ms), updated_at_ms = $6, \
+         delivered_at_ms = COALESCE(delivered_at_ms, $7), \
+         completed_at_ms = COALESCE(completed_at_ms, $8) \
          WHERE id = $1 AND status = $2",
     )
     .bind(id.0)
@@ -912,6 +918,8 @@ pub async fn set_order_status(
     .bind(reason)
     .bind(paid_at)
     .bind(now_ms)
+    .bind(delivered_at)
+    .bind(completed_at)
     .execute(&mut *conn)
     .await?;
     Ok(result.rows_affected() == 1)

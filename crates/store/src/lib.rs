@@ -16,6 +16,7 @@ pub mod live;
 pub mod payments;
 mod pool;
 mod search;
+pub mod settlement;
 
 pub use accounts::*;
 pub use pool::*;

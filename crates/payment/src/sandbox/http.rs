@@ -28,7 +28,8 @@ impl SandboxGateway {
     ///
     /// - `GET /pay/{id}`: the pay page; `POST /pay/{id}` with `{"outcome": "succeed" | "fail"}`
     ///   is the buyer paying.
-    /// - `POST /payments`, `GET /payments/{id}`, `POST /refunds`: the merchant API, signed
+    /// - `POST /payments`, `GET /payments/{id}`, `POST /refunds`,
+    ///   `GET /transactions?from_ms=&to_ms=`: the merchant API, signed
     ///   with the shared secret (see [`SandboxClient`](crate::SandboxClient)).
     /// - `GET`/`POST /control`: the fault modes; `GET /deliveries/failed`,
     ///   `GET /deliveries/stats`: what delivery did. Unauthenticated: a sandbox is for tests
@@ -39,6 +40,7 @@ impl SandboxGateway {
             .route("/payments", post(create_payment))
             .route("/payments/{gateway_payment_id}", get(payment))
             .route("/refunds", post(refund))
+            .route("/transactions", get(transactions))
             .route("/control", get(faults).post(set_faults))
             .route("/deliveries/failed", get(failed_deliveries))
             .route("/deliveries/stats", get(delivery_stats))
@@ -156,6 +158,39 @@ async fn refund(
     let request: RefundRequest = parse(&body)?;
     let accepted = gateway.refund(request).await?;
     Ok(Json(accepted).into_response())
+}
+
+/// The query of `GET /transactions`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TransactionsQuery {
+    from_ms: i64,
+    to_ms: i64,
+}
+
+/// The string a `GET /transactions` request is signed over: its period, in a fixed form, so
+/// the signature does not depend on how a client encodes its query.
+pub(crate) fn transactions_signed(from_ms: i64, to_ms: i64) -> String {
+    format!("from_ms={from_ms}&to_ms={to_ms}")
+}
+
+async fn transactions(
+    State(gateway): State<SandboxGateway>,
+    headers: HeaderMap,
+    query: Result<
+        axum::extract::Query<TransactionsQuery>,
+        axum::extract::rejection::QueryRejection,
+    >,
+) -> Result<Response, ApiError> {
+    let axum::extract::Query(query) =
+        query.map_err(|rejection| ApiError(GatewayError::InvalidRequest(rejection.body_text())))?;
+    authenticate(
+        &gateway,
+        &headers,
+        transactions_signed(query.from_ms, query.to_ms).as_bytes(),
+    )?;
+    let listed = gateway.transactions(query.from_ms, query.to_ms).await?;
+    Ok(Json(listed).into_response())
 }
 
 /// The body of `POST /pay/{id}`.

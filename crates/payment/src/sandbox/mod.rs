@@ -12,11 +12,13 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 pub use delivery::{DeliveryStats, FailedDelivery, MAX_FAILED_DELIVERIES};
+pub(crate) use http::transactions_signed;
 pub use http::MAX_REQUEST_BODY_BYTES;
 
 use crate::gateway::{
-    check_payment_request, check_refund_request, GatewayError, PaymentGateway, PaymentIntent,
-    PaymentRequest, PaymentStatus, PaymentView, RefundAccepted, RefundRequest,
+    check_payment_request, check_refund_request, GatewayError, GatewayTransaction, PaymentGateway,
+    PaymentIntent, PaymentRequest, PaymentStatus, PaymentView, RefundAccepted, RefundRequest,
+    TransactionKind, MAX_TRANSACTIONS_PER_CALL,
 };
 use crate::notification::{
     verify_signed_notification, Notification, NotificationKind, SigningSecret, VerifyError,
@@ -222,12 +224,19 @@ struct Payment {
     status: PaymentStatus,
     /// Accepted refunds not failed, in fen; never above the amount.
     refunded_fen: i64,
+    /// When the buyer paid, if the payment succeeded: the gateway's own record that
+    /// reconciliation reads.
+    paid_at_ms: Option<i64>,
 }
 
 struct Refund {
     accepted: RefundAccepted,
     gateway_payment_id: String,
+    /// The merchant's id of the payment refunded, for the gateway's transaction list.
+    merchant_payment_id: String,
     amount_fen: i64,
+    /// When the refund succeeded; `None` for a failed one.
+    succeeded_at_ms: Option<i64>,
 }
 
 fn now_ms() -> i64 {
@@ -342,6 +351,9 @@ impl SandboxGateway {
                 (PaymentStatus::Failed, NotificationKind::PaymentFailed)
             };
             payment.status = status;
+            if status == PaymentStatus::Succeeded {
+                payment.paid_at_ms = Some(now);
+            }
             let notification = Notification {
                 event_id: new_id("evt"),
                 kind,
@@ -409,6 +421,7 @@ impl SandboxGateway {
                 request,
                 status: PaymentStatus::Pending,
                 refunded_fen: 0,
+                paid_at_ms: None,
             },
         );
         Ok(intent)
@@ -478,6 +491,7 @@ impl SandboxGateway {
             occurred_at_ms: now,
         };
         let notify_url = payment.request.notify_url.clone();
+        let merchant_payment_id = payment.request.merchant_payment_id.clone();
         if fail {
             state.faults.fail_next_refunds -= 1;
         }
@@ -486,7 +500,9 @@ impl SandboxGateway {
             Refund {
                 accepted: accepted.clone(),
                 gateway_payment_id: request.gateway_payment_id,
+                merchant_payment_id,
                 amount_fen: request.amount_fen,
+                succeeded_at_ms: (!fail).then_some(now),
             },
         );
         Ok((accepted, Some((notification, notify_url))))
@@ -505,6 +521,65 @@ impl SandboxGateway {
             status: payment.status,
             refunded_fen: payment.refunded_fen,
         })
+    }
+
+    /// The payments and refunds that succeeded in `[from_ms, to_ms)`, read from the sandbox's
+    /// own records, oldest first.
+    fn list_transactions(
+        &self,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<GatewayTransaction>, GatewayError> {
+        if from_ms > to_ms {
+            return Err(GatewayError::InvalidRequest(
+                "from_ms must not be after to_ms".to_owned(),
+            ));
+        }
+        let within = |at: i64| from_ms <= at && at < to_ms;
+        let state = self.state();
+        let payments = state.payments.values().filter_map(|payment| {
+            let at = payment.paid_at_ms.filter(|at| within(*at))?;
+            Some(GatewayTransaction {
+                kind: TransactionKind::Payment,
+                gateway_payment_id: payment.intent.gateway_payment_id.clone(),
+                merchant_payment_id: payment.request.merchant_payment_id.clone(),
+                gateway_refund_id: None,
+                merchant_refund_id: None,
+                amount_fen: payment.request.amount_fen,
+                occurred_at_ms: at,
+            })
+        });
+        let refunds = state.refunds.values().filter_map(|refund| {
+            let at = refund.succeeded_at_ms.filter(|at| within(*at))?;
+            Some(GatewayTransaction {
+                kind: TransactionKind::Refund,
+                gateway_payment_id: refund.gateway_payment_id.clone(),
+                merchant_payment_id: refund.merchant_payment_id.clone(),
+                gateway_refund_id: Some(refund.accepted.gateway_refund_id.clone()),
+                merchant_refund_id: Some(refund.accepted.merchant_refund_id.clone()),
+                amount_fen: refund.amount_fen,
+                occurred_at_ms: at,
+            })
+        });
+        let mut listed: Vec<GatewayTransaction> = payments.chain(refunds).collect();
+        if listed.len() > MAX_TRANSACTIONS_PER_CALL {
+            return Err(GatewayError::InvalidRequest(format!(
+                "more than {MAX_TRANSACTIONS_PER_CALL} transactions; ask for a shorter period"
+            )));
+        }
+        listed.sort_by(|a, b| {
+            (
+                a.occurred_at_ms,
+                &a.gateway_payment_id,
+                &a.merchant_refund_id,
+            )
+                .cmp(&(
+                    b.occurred_at_ms,
+                    &b.gateway_payment_id,
+                    &b.merchant_refund_id,
+                ))
+        });
+        Ok(listed)
     }
 
     /// The payment's description and amount for the pay page, if it exists.
@@ -557,6 +632,14 @@ impl PaymentGateway for SandboxGateway {
 
     async fn payment(&self, gateway_payment_id: &str) -> Result<PaymentView, GatewayError> {
         self.view(gateway_payment_id)
+    }
+
+    async fn transactions(
+        &self,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<GatewayTransaction>, GatewayError> {
+        self.list_transactions(from_ms, to_ms)
     }
 
     fn verify_notification(
