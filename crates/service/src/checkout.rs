@@ -1134,7 +1134,8 @@ impl Services {
     }
 
     /// Releases unpaid reservations past their deadline, gives closed sales' unsold units
-    /// back to their SKUs and asks the gateway again for refunds it never accepted. Safe to run on every node at once: each release is a
+    /// back to their SKUs, approves after-sales requests their supplier left undecided past
+    /// the deadline and asks the gateway again for refunds it never accepted. Safe to run on every node at once: each release is a
     /// compare-and-set under the sale's lock. Returns how many orders it cancelled.
     pub async fn sweep_checkout(&self) -> ServiceResult<usize> {
         let now = now_ms();
@@ -1167,6 +1168,7 @@ impl Services {
             }
             tx.commit().await?;
         }
+        self.sweep_after_sales().await?;
         self.send_due_refunds().await?;
         Ok(cancelled)
     }

@@ -5,6 +5,7 @@
 //! results or a [`ServiceError`] with a stable code. The web layer only translates.
 
 pub mod accounts;
+pub mod after_sales;
 pub mod catalog;
 pub mod checkout;
 mod error;
@@ -40,6 +41,8 @@ pub struct ServiceConfig {
     pub pay_window: Duration,
     /// When supplier webhooks are retried and given up on.
     pub outbox: fulfilment::OutboxPolicy,
+    /// After-sales windows: no-reason return, quality complaint, supplier decision.
+    pub after_sales: daihuo_domain::after_sales::AfterSalesWindows,
 }
 
 impl Default for ServiceConfig {
@@ -53,6 +56,8 @@ impl Default for ServiceConfig {
             // Five minutes, as the big platforms give an unpaid order in a live room.
             pay_window: Duration::from_secs(5 * 60),
             outbox: fulfilment::OutboxPolicy::default(),
+            // The domain's: 7 and 14 days after delivery, 48 hours to decide.
+            after_sales: daihuo_domain::after_sales::AfterSalesWindows::default(),
         }
     }
 }
