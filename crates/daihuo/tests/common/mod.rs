@@ -177,15 +177,16 @@ pub fn test_config() -> ServiceConfig {
     }
 }
 
-/// Serves `store` on a fresh port with rooms alone or joined through `nats_url`, and with a
-/// sandbox payment gateway under [`SANDBOX_PREFIX`] of the same server that retries quickly.
-async fn serve_node(store: Store, nats_url: Option<&str>) -> Served {
+/// Serves `store` with `service_config` on a fresh port with rooms alone or joined through
+/// `nats_url`, and with a sandbox payment gateway under [`SANDBOX_PREFIX`] of the same server
+/// that retries quickly.
+async fn serve_node(store: Store, nats_url: Option<&str>, service_config: ServiceConfig) -> Served {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind port 0");
     let address = listener.local_addr().expect("local address");
     let services = match nats_url {
-        None => Services::new(store, test_config()),
+        None => Services::new(store, service_config),
         Some(url) => {
             let client = async_nats::connect(url).await.expect("connect to NATS");
             let config = daihuo_room::HubConfig {
@@ -199,7 +200,7 @@ async fn serve_node(store: Store, nats_url: Option<&str>) -> Served {
             let hub = daihuo_room::Hub::connect(config, source, client)
                 .await
                 .expect("join the rooms to NATS");
-            Services::with_rooms(store, test_config(), hub)
+            Services::with_rooms(store, service_config, hub)
         }
     };
     let mut config = daihuo_payment::SandboxConfig::new(
@@ -241,7 +242,13 @@ async fn serve_node(store: Store, nats_url: Option<&str>) -> Served {
 impl TestApp {
     /// Starts a server over a fresh store of `kind`; `None` when PostgreSQL is not configured.
     pub async fn spawn(kind: StoreKind) -> Option<TestApp> {
-        TestApp::spawn_with(kind, false).await
+        TestApp::spawn_with(kind, false, test_config()).await
+    }
+
+    /// Starts a server over a fresh store of `kind` with other settings than
+    /// [`test_config`]; `None` when PostgreSQL is not configured.
+    pub async fn spawn_configured(kind: StoreKind, config: ServiceConfig) -> Option<TestApp> {
+        TestApp::spawn_with(kind, false, config).await
     }
 
     /// Starts a server whose rooms go through the NATS named by [`NATS_URL_ENV`], so that
@@ -249,13 +256,17 @@ impl TestApp {
     /// `kind`) is not configured.
     pub async fn spawn_with_nats(kind: StoreKind) -> Option<TestApp> {
         std::env::var(NATS_URL_ENV).ok()?;
-        TestApp::spawn_with(kind, true).await
+        TestApp::spawn_with(kind, true, test_config()).await
     }
 
     /// A second server node over the same store and the same NATS; stopped when dropped.
     pub async fn another_node(&self) -> Node {
-        let (services, base_url, sandbox, stop, server) =
-            serve_node(self.services.store.clone(), self.nats_url.as_deref()).await;
+        let (services, base_url, sandbox, stop, server) = serve_node(
+            self.services.store.clone(),
+            self.nats_url.as_deref(),
+            self.services.config.clone(),
+        )
+        .await;
         Node {
             base_url,
             services,
@@ -265,7 +276,11 @@ impl TestApp {
         }
     }
 
-    async fn spawn_with(kind: StoreKind, with_nats: bool) -> Option<TestApp> {
+    async fn spawn_with(
+        kind: StoreKind,
+        with_nats: bool,
+        config: ServiceConfig,
+    ) -> Option<TestApp> {
         let mut data_dir = None;
         let mut scratch = None;
         let store = match kind {
@@ -293,7 +308,7 @@ impl TestApp {
         store.migrate().await.expect("migrate");
         let nats_url = std::env::var(NATS_URL_ENV).ok().filter(|_| with_nats);
         let (services, base_url, sandbox, stop, server) =
-            serve_node(store, nats_url.as_deref()).await;
+            serve_node(store, nats_url.as_deref(), config).await;
         services
             .create_user(
                 OPERATOR_USERNAME,
@@ -549,7 +564,16 @@ where
     F: FnOnce(Arc<TestApp>) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let Some(app) = TestApp::spawn(kind).await else {
+    run_case_with(kind, test_config(), case).await;
+}
+
+/// [`run_case`] on an app with `config` instead of [`test_config`].
+pub async fn run_case_with<F, Fut>(kind: StoreKind, config: ServiceConfig, case: F)
+where
+    F: FnOnce(Arc<TestApp>) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let Some(app) = TestApp::spawn_configured(kind, config).await else {
         eprintln!("skipped: {DATABASE_URL_ENV} not set");
         return;
     };
