@@ -282,6 +282,46 @@ impl AfterSalesStatus {
     }
 }
 
+/// The windows after-sales runs on. The default is the constants above; a deployment (or a
+/// test) may shorten or lengthen them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AfterSalesWindows {
+    /// How long after delivery a no-reason return (and a report of a parcel never received)
+    /// may be asked for.
+    pub no_reason_return_ms: i64,
+    /// How long after delivery a quality complaint may be made.
+    pub quality_complaint_ms: i64,
+    /// How long the supplier has to decide before silence approves.
+    pub supplier_decision_ms: i64,
+}
+
+impl Default for AfterSalesWindows {
+    fn default() -> Self {
+        AfterSalesWindows {
+            no_reason_return_ms: NO_REASON_RETURN_WINDOW_MS,
+            quality_complaint_ms: QUALITY_COMPLAINT_WINDOW_MS,
+            supplier_decision_ms: SUPPLIER_DECISION_WINDOW_MS,
+        }
+    }
+}
+
+/// A request as it was stored, to be brought back with [`AfterSales::restore`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredAfterSales {
+    /// What the buyer asked for.
+    pub kind: AfterSalesKind,
+    /// Where it stood.
+    pub status: AfterSalesStatus,
+    /// When the buyer asked.
+    pub requested_at_ms: i64,
+    /// When silence approves.
+    pub decide_by_ms: i64,
+    /// Whether silence approved it.
+    pub approved_by_silence: bool,
+    /// The return parcel's waybill, once shipped.
+    pub return_waybill: Option<Waybill>,
+}
+
 /// What after-sales needs to know of the order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OrderFacts {
@@ -321,6 +361,16 @@ impl AfterSales {
         order: OrderFacts,
         now_ms: i64,
     ) -> Result<AfterSales, AfterSalesError> {
+        AfterSales::request_within(kind, order, now_ms, &AfterSalesWindows::default())
+    }
+
+    /// [`AfterSales::request`] with other windows than the default ones.
+    pub fn request_within(
+        kind: AfterSalesKind,
+        order: OrderFacts,
+        now_ms: i64,
+        windows: &AfterSalesWindows,
+    ) -> Result<AfterSales, AfterSalesError> {
         let since_delivery = |window_ms: i64| {
             order
                 .delivered_at_ms
@@ -338,7 +388,7 @@ impl AfterSales {
         };
         match &kind {
             AfterSalesKind::NoReasonReturn => {
-                if !(delivered && since_delivery(NO_REASON_RETURN_WINDOW_MS)) {
+                if !(delivered && since_delivery(windows.no_reason_return_ms)) {
                     return refuse("only within 7 days of delivery");
                 }
             }
@@ -349,13 +399,13 @@ impl AfterSales {
             }
             AfterSalesKind::RefundOnly(RefundOnlyReason::NeverReceived) => {
                 let reported_delivered = order.status == OrderStatus::Delivered
-                    && since_delivery(NO_REASON_RETURN_WINDOW_MS);
+                    && since_delivery(windows.no_reason_return_ms);
                 if !(order.status == OrderStatus::Shipped || reported_delivered) {
                     return refuse("only while shipped or within 7 days of a reported delivery");
                 }
             }
             AfterSalesKind::QualityComplaint(_) => {
-                if !(delivered && since_delivery(QUALITY_COMPLAINT_WINDOW_MS)) {
+                if !(delivered && since_delivery(windows.quality_complaint_ms)) {
                     return refuse("only within 14 days of delivery");
                 }
             }
@@ -364,10 +414,23 @@ impl AfterSales {
             kind,
             status: AfterSalesStatus::Requested,
             requested_at_ms: now_ms,
-            decide_by_ms: now_ms.saturating_add(SUPPLIER_DECISION_WINDOW_MS),
+            decide_by_ms: now_ms.saturating_add(windows.supplier_decision_ms),
             approved_by_silence: false,
             return_waybill: None,
         })
+    }
+
+    /// Brings back a request the store kept. The store only keeps requests this type made,
+    /// so the stored fields are trusted as they are.
+    pub fn restore(stored: StoredAfterSales) -> AfterSales {
+        AfterSales {
+            kind: stored.kind,
+            status: stored.status,
+            requested_at_ms: stored.requested_at_ms,
+            decide_by_ms: stored.decide_by_ms,
+            approved_by_silence: stored.approved_by_silence,
+            return_waybill: stored.return_waybill,
+        }
     }
 
     /// What the buyer asks for.
@@ -600,6 +663,44 @@ mod tests {
         let complaint = AfterSalesKind::QualityComplaint(evidence());
         assert!(AfterSales::request(complaint.clone(), delivered(0), 14 * DAY).is_ok());
         assert!(AfterSales::request(complaint, delivered(0), 15 * DAY).is_err());
+    }
+
+    #[test]
+    fn windows_can_be_set() {
+        let windows = AfterSalesWindows {
+            no_reason_return_ms: DAY,
+            quality_complaint_ms: 2 * DAY,
+            supplier_decision_ms: 1_000,
+        };
+        let kind = AfterSalesKind::NoReasonReturn;
+        let request = AfterSales::request_within(kind.clone(), delivered(0), DAY, &windows)
+            .expect("within a day");
+        assert_eq!(request.decide_by_ms(), DAY + 1_000);
+        assert!(AfterSales::request_within(kind, delivered(0), DAY + 1, &windows).is_err());
+        let complaint = AfterSalesKind::QualityComplaint(evidence());
+        assert!(
+            AfterSales::request_within(complaint.clone(), delivered(0), 2 * DAY, &windows).is_ok()
+        );
+        assert!(AfterSales::request_within(complaint, delivered(0), 3 * DAY, &windows).is_err());
+    }
+
+    #[test]
+    fn a_restored_request_carries_on_where_it_stood() {
+        let mut request =
+            AfterSales::request(AfterSalesKind::NoReasonReturn, delivered(0), DAY).expect("open");
+        request.approve().expect("approve");
+        request.ship_return(waybill()).expect("ship back");
+        let mut restored = AfterSales::restore(StoredAfterSales {
+            kind: request.kind().clone(),
+            status: request.status(),
+            requested_at_ms: request.requested_at_ms(),
+            decide_by_ms: request.decide_by_ms(),
+            approved_by_silence: request.approved_by_silence(),
+            return_waybill: request.return_waybill().cloned(),
+        });
+        assert_eq!(restored, request);
+        restored.receive_return().expect("received");
+        restored.refund().expect("refunded");
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! with their OpenAPI description in one place (`utoipa-axum`), so the committed document
 //! cannot miss a route.
 
+mod after_sales_routes;
 mod auth;
 mod checkout_routes;
 mod error;
@@ -64,6 +65,7 @@ pub struct AppState {
         (name = "selection", description = "The selection centre and anchors' shelves"),
         (name = "live", description = "Live sessions, follows, notifications, room moderation and campaigns"),
         (name = "buy", description = "Addresses, flash sales, purchases and orders"),
+        (name = "after-sales", description = "Returns, refunds, supplier decisions and operator arbitration"),
         (name = "room", description = "The live room: WebSocket and SSE connection, comments, likes, notices"),
         (name = "settlement", description = "Settlement runs, payouts, statements and reconciliation"),
         (name = "system", description = "Health and metrics")
@@ -80,6 +82,7 @@ fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(payment_routes::router())
         .merge(fulfilment_routes::router())
         .merge(settlement_routes::router())
+        .merge(after_sales_routes::router())
         .split_for_parts()
 }
 

@@ -1134,7 +1134,8 @@ impl Services {
     }
 
     /// Releases unpaid reservations past their deadline, gives closed sales' unsold units
-    /// back to their SKUs, asks the gateway again for refunds it never accepted, confirms
+    /// back to their SKUs, approves after-sales requests their supplier left undecided past
+    /// the deadline, asks the gateway again for refunds it never accepted, confirms
     /// receipts whose window closed and starts due settlement runs. Safe to run on every node at once: each release is a
     /// compare-and-set under the sale's lock. Returns how many orders it cancelled.
     pub async fn sweep_checkout(&self) -> ServiceResult<usize> {
@@ -1168,6 +1169,7 @@ impl Services {
             }
             tx.commit().await?;
         }
+        self.sweep_after_sales().await?;
         self.send_due_refunds().await?;
         // Receipts confirmed automatically and settlement runs (crate::settlement).
         self.sweep_settlement().await?;

@@ -342,7 +342,11 @@ fn split_of(order: &OrderRow) -> PriceSplit {
 }
 
 /// Appends a posting built by the domain.
-async fn append(conn: &mut AnyConnection, posting: &Posting, now: i64) -> ServiceResult<()> {
+pub(crate) async fn append(
+    conn: &mut AnyConnection,
+    posting: &Posting,
+    now: i64,
+) -> ServiceResult<()> {
     let entries: Vec<EntryRow> = posting
         .entries()
         .iter()
@@ -371,7 +375,8 @@ async fn append(conn: &mut AnyConnection, posting: &Posting, now: i64) -> Servic
     Ok(())
 }
 
-async fn save_money(
+/// Saves what the ledger has posted for the order, beside its postings.
+pub(crate) async fn save_money(
     conn: &mut AnyConnection,
     order: OrderId,
     money: &OrderMoney,
@@ -586,7 +591,8 @@ fn check_url(url: &str) -> ServiceResult<()> {
     }
 }
 
-fn timeline_of(rows: &[TrackingRow]) -> ServiceResult<Timeline> {
+/// The tracking timeline of an order's stored events.
+pub(crate) fn timeline_of(rows: &[TrackingRow]) -> ServiceResult<Timeline> {
     let mut timeline = Timeline::new();
     for row in rows {
         let event = TrackingEventId::parse(&row.event_id)

@@ -5,6 +5,7 @@
 //! results or a [`ServiceError`] with a stable code. The web layer only translates.
 
 pub mod accounts;
+pub mod after_sales;
 pub mod catalog;
 pub mod checkout;
 mod error;
@@ -44,6 +45,8 @@ pub struct ServiceConfig {
     pub outbox: fulfilment::OutboxPolicy,
     /// When receipt is confirmed automatically and completed orders settle (T + N).
     pub settlement: settlement::SettlementPolicy,
+    /// After-sales windows: no-reason return, quality complaint, supplier decision.
+    pub after_sales: daihuo_domain::after_sales::AfterSalesWindows,
 }
 
 impl Default for ServiceConfig {
@@ -58,6 +61,8 @@ impl Default for ServiceConfig {
             pay_window: Duration::from_secs(5 * 60),
             outbox: fulfilment::OutboxPolicy::default(),
             settlement: settlement::SettlementPolicy::default(),
+            // The domain's: 7 and 14 days after delivery, 48 hours to decide.
+            after_sales: daihuo_domain::after_sales::AfterSalesWindows::default(),
         }
     }
 }

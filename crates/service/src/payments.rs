@@ -573,7 +573,7 @@ impl Services {
 
     /// Asks the gateway for a stored refund. A refusal that retrying cannot change marks the
     /// refund and its order failed; anything else is left for the sweeper to ask again.
-    async fn send_refund(&self, setup: &PaymentSetup, refund: &RefundRow) {
+    pub(crate) async fn send_refund(&self, setup: &PaymentSetup, refund: &RefundRow) {
         let request = RefundRequest {
             merchant_refund_id: refund.merchant_refund_id.clone(),
             gateway_payment_id: refund.gateway_payment_id.clone(),

@@ -9,6 +9,7 @@
 //! rules live in `daihuo-domain` and the decisions in `daihuo-service`.
 
 mod accounts;
+pub mod after_sales;
 pub mod checkout;
 pub mod databases;
 pub mod fulfilment;
