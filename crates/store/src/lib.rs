@@ -15,6 +15,7 @@ pub mod fulfilment;
 pub mod live;
 pub mod payments;
 mod pool;
+pub mod promises;
 mod search;
 
 pub use accounts::*;
