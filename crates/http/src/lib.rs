@@ -13,6 +13,7 @@ mod fulfilment_routes;
 mod live_routes;
 mod metrics_layer;
 mod payment_routes;
+mod promise_routes;
 mod rooms;
 mod routes;
 
@@ -77,6 +78,7 @@ fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(checkout_routes::router())
         .merge(payment_routes::router())
         .merge(fulfilment_routes::router())
+        .merge(promise_routes::router())
         .split_for_parts()
 }
 

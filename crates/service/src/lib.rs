@@ -12,6 +12,7 @@ pub mod feed;
 pub mod fulfilment;
 pub mod live;
 pub mod payments;
+pub mod promises;
 pub mod room;
 pub mod sale_room;
 pub mod selection;
@@ -40,6 +41,8 @@ pub struct ServiceConfig {
     pub pay_window: Duration,
     /// When supplier webhooks are retried and given up on.
     pub outbox: fulfilment::OutboxPolicy,
+    /// Shipping promises: the shortest window, the sweeper's grace, late compensation.
+    pub promises: promises::PromisePolicy,
 }
 
 impl Default for ServiceConfig {
@@ -53,6 +56,7 @@ impl Default for ServiceConfig {
             // Five minutes, as the big platforms give an unpaid order in a live room.
             pay_window: Duration::from_secs(5 * 60),
             outbox: fulfilment::OutboxPolicy::default(),
+            promises: promises::PromisePolicy::default(),
         }
     }
 }
