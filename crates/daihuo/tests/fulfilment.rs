@@ -11,7 +11,7 @@
 mod common;
 
 use common::supplier::*;
-use common::TestApp;
+use common::{now_ms, TestApp};
 use serde_json::{json, Value};
 use std::collections::HashSet;
 use std::time::Duration;
