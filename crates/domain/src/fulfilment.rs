@@ -320,9 +320,31 @@ impl ShipWindow {
         }
     }
 
+    /// Checks the range with a platform-chosen shortest window instead of
+    /// [`SHIP_WITHIN_MIN_MS`] (at least 1 ms): the platform may accept shorter promises than
+    /// the default policy does, never longer ones than [`SHIP_WITHIN_MAX_MS`].
+    pub fn parse_with_floor(ms: i64, floor_ms: i64) -> Result<ShipWindow, FulfilmentError> {
+        if (floor_ms.max(1)..=SHIP_WITHIN_MAX_MS).contains(&ms) {
+            Ok(ShipWindow(ms))
+        } else {
+            Err(FulfilmentError::InvalidShipWindow)
+        }
+    }
+
     /// The window in milliseconds.
     pub fn as_ms(self) -> i64 {
         self.0
+    }
+}
+
+/// Checks a pre-sale SKU's promised ship date as its supplier sets it at `now_ms`: in the
+/// future, and at most [`PRESALE_AHEAD_MAX_MS`] ahead. Orders paid later resolve it with
+/// [`ShipPromise::resolve`], which can then never refuse it.
+pub fn check_presale_date(ship_by_ms: i64, now_ms: i64) -> Result<i64, FulfilmentError> {
+    if ship_by_ms > now_ms && ship_by_ms.saturating_sub(now_ms) <= PRESALE_AHEAD_MAX_MS {
+        Ok(ship_by_ms)
+    } else {
+        Err(FulfilmentError::InvalidPresaleDate)
     }
 }
 
@@ -539,6 +561,30 @@ mod tests {
     }
 
     #[test]
+    fn windows_with_a_floor_and_presale_dates() {
+        let hour = 3_600_000;
+        assert_eq!(
+            ShipWindow::parse_with_floor(500, 100).map(ShipWindow::as_ms),
+            Ok(500)
+        );
+        assert!(ShipWindow::parse_with_floor(99, 100).is_err());
+        // The floor never lets a window be empty or negative, nor longer than 15 days.
+        assert!(ShipWindow::parse_with_floor(0, -5).is_err());
+        assert!(ShipWindow::parse_with_floor(SHIP_WITHIN_MAX_MS + 1, 1).is_err());
+        let now = 1_000_000;
+        assert_eq!(check_presale_date(now + hour, now), Ok(now + hour));
+        assert_eq!(
+            check_presale_date(now, now).map_err(|e| e.code()),
+            Err("invalid_presale_date")
+        );
+        assert!(check_presale_date(now + PRESALE_AHEAD_MAX_MS, now).is_ok());
+        assert!(check_presale_date(now + PRESALE_AHEAD_MAX_MS + 1, now).is_err());
+        // A date accepted at `now` resolves for any payment after it.
+        let date = check_presale_date(now + PRESALE_AHEAD_MAX_MS, now).expect("date");
+        assert!(ShipPromise::resolve(None, None, Some(date), now + 1).is_ok());
+    }
+
+    #[test]
     fn late_compensation_is_a_capped_share() {
         let policy = LateShipmentPolicy::default();
         assert_eq!(policy.compensation(Fen(10_000)), Ok(Fen(3_000)));
@@ -644,6 +690,28 @@ mod tests {
             for ((warehouse, sku), n) in reserved {
                 prop_assert!(n <= by_id[&warehouse].stock.get(&sku).copied().unwrap_or(0));
             }
+        }
+
+        /// A pre-sale date accepted when it was set resolves for every later payment, and the
+        /// promise never gives the supplier less than the window nor less than the date.
+        #[test]
+        fn presale_promises_never_shorten_the_window(
+            set_at in 0i64..1_000_000_000,
+            ahead in 1i64..=PRESALE_AHEAD_MAX_MS,
+            paid_after in 0i64..(2 * PRESALE_AHEAD_MAX_MS),
+            window in SHIP_WITHIN_MIN_MS..=SHIP_WITHIN_MAX_MS,
+            supplier_window in proptest::option::of(SHIP_WITHIN_MIN_MS..=SHIP_WITHIN_MAX_MS),
+        ) {
+            let date = check_presale_date(set_at + ahead, set_at).expect("a date ahead");
+            let paid = set_at + paid_after;
+            let campaign = ShipWindow::parse(window).expect("window");
+            let supplier = supplier_window.map(|ms| ShipWindow::parse(ms).expect("window"));
+            let promise = ShipPromise::resolve(supplier, Some(campaign), Some(date), paid)
+                .expect("a date set before payment resolves");
+            let by = promise.ship_by_ms(paid);
+            prop_assert!(by >= paid + window);
+            prop_assert!(by >= date);
+            prop_assert!(by == paid + window || by == date);
         }
 
         /// Compensation is never negative, never above the cap, never above what was paid.

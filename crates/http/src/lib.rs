@@ -14,6 +14,7 @@ mod fulfilment_routes;
 mod live_routes;
 mod metrics_layer;
 mod payment_routes;
+mod promise_routes;
 mod rooms;
 mod routes;
 mod settlement_routes;
@@ -83,6 +84,7 @@ fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(fulfilment_routes::router())
         .merge(settlement_routes::router())
         .merge(after_sales_routes::router())
+        .merge(promise_routes::router())
         .split_for_parts()
 }
 

@@ -266,6 +266,12 @@ pub struct OrderView {
     pub reserved_until_ms: i64,
     /// Paid at, Unix ms.
     pub paid_at_ms: Option<i64>,
+    /// The shipping promise: ship by, Unix ms (set when the order is routed).
+    pub ship_by_ms: Option<i64>,
+    /// When it was found late (shipped after the promise, or not shipped by it).
+    pub late_at_ms: Option<i64>,
+    /// What a late shipment pays the buyer, fen, at the supplier's cost.
+    pub late_compensation_fen: Option<i64>,
     /// Created, Unix ms.
     pub created_at_ms: i64,
 }
@@ -312,6 +318,9 @@ impl OrderView {
             },
             reserved_until_ms: row.reserved_until_ms,
             paid_at_ms: row.paid_at_ms,
+            ship_by_ms: row.ship_by_ms,
+            late_at_ms: row.late_at_ms,
+            late_compensation_fen: row.late_compensation_fen,
             created_at_ms: row.created_at_ms,
         }
     }
@@ -1170,6 +1179,7 @@ impl Services {
             tx.commit().await?;
         }
         self.sweep_after_sales().await?;
+        self.sweep_late_shipments().await?;
         self.send_due_refunds().await?;
         // Receipts confirmed automatically and settlement runs (crate::settlement).
         self.sweep_settlement().await?;

@@ -22,7 +22,7 @@
 
 use crate::{Actor, ServiceError, ServiceResult, Services};
 use daihuo_domain::account::Role;
-use daihuo_domain::fulfilment::{route, GeoPoint, RouteLine, Routing, ShipPromise, Warehouse};
+use daihuo_domain::fulfilment::{route, GeoPoint, RouteLine, Routing, Warehouse};
 use daihuo_domain::ledger::{Account, LedgerError, OrderMoney, Posting, Side};
 use daihuo_domain::order::{OrderStatus, PriceSplit, Quantity};
 use daihuo_domain::tracking::{Accepted, Timeline, TrackingEvent, TrackingEventId, TrackingStage};
@@ -182,7 +182,7 @@ pub struct WebhookInput {
 pub struct SupplierEvent {
     /// The event's id: the same event always has the same id; dedupe on it.
     pub event_id: String,
-    /// `order.routed` or `order.cancelled`.
+    /// `order.routed`, `order.cancelled` or `order.late`.
     pub kind: String,
     /// When it was written, Unix ms.
     pub created_at_ms: i64,
@@ -526,8 +526,7 @@ pub(crate) async fn route_paid(
     }
     save_money(conn, order.id, &money, now).await?;
     let paid_at = order.paid_at_ms.unwrap_or(now);
-    let promise =
-        ShipPromise::resolve(None, None, None, paid_at).map_err(|e| internal(e.to_string()))?;
+    let ship_by = crate::promises::promise_at_routing(conn, order, paid_at).await?;
     announce(
         conn,
         order,
@@ -537,7 +536,7 @@ pub(crate) async fn route_paid(
             "quantity": order.quantity, "buyer_pays_fen": order.split[2],
             "recipient": order.recipient, "phone": order.phone,
             "county_code": order.county_code.to_string(), "address_detail": order.address_detail,
-            "paid_at_ms": paid_at, "ship_by_ms": promise.ship_by_ms(paid_at),
+            "paid_at_ms": paid_at, "ship_by_ms": ship_by,
             "shipments": planned,
         }),
         now,
@@ -875,7 +874,11 @@ impl Services {
         if timeline_of(&events)?.status().reached == Some(TrackingStage::Delivered) {
             store::set_order_status(tx.conn(), id, to, to.deliver()?, None, now).await?;
         }
+        // Shipped after its promise: late, compensated in this transaction.
+        let compensation =
+            crate::promises::shipped(tx.conn(), &order, &self.config.promises, now).await?;
         tx.commit().await?;
+        self.send_compensation(compensation);
         self.tracking(actor, id).await
     }
 

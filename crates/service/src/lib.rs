@@ -14,6 +14,7 @@ pub mod fulfilment;
 pub mod live;
 pub mod payments;
 pub mod receipt;
+pub mod promises;
 pub mod room;
 pub mod sale_room;
 pub mod selection;
@@ -47,6 +48,8 @@ pub struct ServiceConfig {
     pub settlement: settlement::SettlementPolicy,
     /// After-sales windows: no-reason return, quality complaint, supplier decision.
     pub after_sales: daihuo_domain::after_sales::AfterSalesWindows,
+    /// Shipping promises: the shortest window, the sweeper's grace, late compensation.
+    pub promises: promises::PromisePolicy,
 }
 
 impl Default for ServiceConfig {
@@ -63,6 +66,7 @@ impl Default for ServiceConfig {
             settlement: settlement::SettlementPolicy::default(),
             // The domain's: 7 and 14 days after delivery, 48 hours to decide.
             after_sales: daihuo_domain::after_sales::AfterSalesWindows::default(),
+            promises: promises::PromisePolicy::default(),
         }
     }
 }

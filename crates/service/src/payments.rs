@@ -547,7 +547,20 @@ impl Services {
                     now,
                 )
                 .await?;
-                if let Some(order) = order {
+                let compensation =
+                    crate::promises::is_compensation(tx.conn(), merchant_refund_id).await?;
+                if let (Some(order), true) = (order, compensation) {
+                    // A late shipment's compensation: the order keeps its status.
+                    if status == RefundStatus::Succeeded {
+                        crate::promises::compensation_confirmed(
+                            tx.conn(),
+                            order,
+                            daihuo_domain::Fen(notification.amount_fen),
+                            now,
+                        )
+                        .await?;
+                    }
+                } else if let Some(order) = order {
                     move_refunded_order(tx.conn(), order, order_step, now).await?;
                     if status == RefundStatus::Succeeded {
                         crate::fulfilment::refund_confirmed(
@@ -578,7 +591,7 @@ impl Services {
             merchant_refund_id: refund.merchant_refund_id.clone(),
             gateway_payment_id: refund.gateway_payment_id.clone(),
             amount_fen: refund.amount_fen,
-            reason: "daihuo could not fulfil the order this payment was for".into(),
+            reason: crate::promises::refund_reason(refund),
         };
         let result = match setup.gateway.refund(request).await {
             Ok(accepted) => {
@@ -619,7 +632,9 @@ impl Services {
             now,
         )
         .await?;
-        if let Some(order) = order {
+        let compensation =
+            crate::promises::is_compensation(tx.conn(), &refund.merchant_refund_id).await?;
+        if let (Some(order), false) = (order, compensation) {
             move_refunded_order(tx.conn(), order, OrderStatus::refund_failed, now).await?;
         }
         tx.commit().await?;

@@ -754,6 +754,12 @@ pub struct OrderRow {
     pub reserved_until_ms: i64,
     /// When it was paid.
     pub paid_at_ms: Option<i64>,
+    /// The shipping promise, fixed when it was routed (see `promises`).
+    pub ship_by_ms: Option<i64>,
+    /// When it was found late, if it was.
+    pub late_at_ms: Option<i64>,
+    /// The late-shipment compensation owed to its buyer, fen.
+    pub late_compensation_fen: Option<i64>,
     /// Created.
     pub created_at_ms: i64,
     /// Last change.
@@ -765,7 +771,7 @@ const ORDER_COLUMNS: &str = "o.id, o.order_no, o.buyer_id, o.anchor_id, o.sessio
     o.unit_price_fen, o.gross_fen, o.subsidy_fen, o.buyer_pays_fen, o.commission_fen, \
     o.platform_fee_fen, o.supplier_fen, o.recipient, o.phone, o.county_code, \
     o.address_detail, o.status, o.cancel_reason, o.reserved_until_ms, o.paid_at_ms, \
-    o.created_at_ms, o.updated_at_ms";
+    o.ship_by_ms, o.late_at_ms, o.late_compensation_fen, o.created_at_ms, o.updated_at_ms";
 const ORDER_FROM: &str = "orders o JOIN skus s ON s.id = o.sku_id";
 
 fn order_from_row(row: &AnyRow) -> StoreResult<OrderRow> {
@@ -801,6 +807,9 @@ fn order_from_row(row: &AnyRow) -> StoreResult<OrderRow> {
         cancel_reason: col(row, "cancel_reason")?,
         reserved_until_ms: col(row, "reserved_until_ms")?,
         paid_at_ms: col(row, "paid_at_ms")?,
+        ship_by_ms: col(row, "ship_by_ms")?,
+        late_at_ms: col(row, "late_at_ms")?,
+        late_compensation_fen: col(row, "late_compensation_fen")?,
         created_at_ms: col(row, "created_at_ms")?,
         updated_at_ms: col(row, "updated_at_ms")?,
     })

@@ -16,6 +16,7 @@ pub mod fulfilment;
 pub mod live;
 pub mod payments;
 mod pool;
+pub mod promises;
 mod search;
 pub mod settlement;
 

@@ -167,13 +167,20 @@ pub const SANDBOX_PREFIX: &str = "/sandbox-pay";
 pub const PAYMENT_SECRET: &[u8] = b"test-payment-secret-0123456789";
 
 /// The services' settings in tests: supplier webhooks are retried within tenths of a
-/// second and given up on after ten attempts (about 3 s), so outages fit in a test.
+/// second and given up on after ten attempts (about 3 s), so outages fit in a test; a
+/// supplier may promise to ship within a fraction of a second, and the sweeper calls an
+/// unshipped order late 3 s past its promise, so deadlines pass within a test.
 pub fn test_config() -> ServiceConfig {
     ServiceConfig {
         outbox: daihuo_service::fulfilment::OutboxPolicy {
             first_retry: std::time::Duration::from_millis(50),
             max_retry: std::time::Duration::from_millis(400),
             attempts_max: 10,
+        },
+        promises: daihuo_service::promises::PromisePolicy {
+            window_floor: std::time::Duration::from_millis(100),
+            sweep_grace: std::time::Duration::from_secs(3),
+            ..Default::default()
         },
         ..ServiceConfig::default()
     }
