@@ -693,6 +693,82 @@ async fn postgres_silence_approves() {
     .await;
 }
 
+/// The quality record anchors see in the selection centre: after two delivered orders, one
+/// returned (approved) and one with a quality complaint, the SKU in pool search and on the
+/// shelf and its supplier's record show the counts and rates, flagged as too few orders to
+/// tell much; only anchors, operators and the supplier itself may read a supplier's record.
+async fn case_quality_record(app: &TestApp) {
+    let shop = shop(app, "qr", 5, 0).await;
+    let buyer = buyer(app, "qr-buyer", "330106").await;
+    let token = &buyer.0;
+    let first = buy_and_pay(app, &shop, &buyer, 1).await;
+    let second = buy_and_pay(app, &shop, &buyer, 1).await;
+    deliver(app, &shop, first, now_ms() - HOUR_MS).await;
+    deliver(app, &shop, second, now_ms() - HOUR_MS).await;
+    let returned = app
+        .post(
+            &requests_of(first),
+            token,
+            &json!({"kind": "no_reason_return"}),
+        )
+        .await
+        .expect(201);
+    app.post(
+        &format!(
+            "/api/supplier/after-sales/{}/decision",
+            request_id(&returned)
+        ),
+        &shop.supplier,
+        &json!({"decision": "approve"}),
+    )
+    .await
+    .expect(200);
+    app.post(
+        &requests_of(second),
+        token,
+        &json!({"kind": "quality_complaint", "evidence": {
+            "image_urls": ["https://img.example.com/dent.jpg"], "text": "外壳凹陷"}}),
+    )
+    .await
+    .expect(201);
+
+    let anchor = app.sign_in("qr-anchor", common::PASSWORD).await;
+    let page = app
+        .get_query("/api/pool", &anchor, &[("q", "qr-ac")])
+        .await
+        .expect(200);
+    let item = page["items"]
+        .as_array()
+        .and_then(|items| items.iter().find(|i| i["id"] == shop.sku))
+        .cloned()
+        .unwrap_or_else(|| panic!("the SKU in the pool: {page}"));
+    let quality = &item["quality"];
+    assert_eq!(
+        quality["counts"],
+        json!({"routed": 2, "delivered": 2, "late": 0, "returns": 1, "complaints": 1}),
+        "{item}"
+    );
+    assert_eq!(quality["late_rate_bps"], 0);
+    assert_eq!(quality["return_rate_bps"], 5_000);
+    assert_eq!(quality["complaint_rate_bps"], 5_000);
+    assert_eq!(quality["telling"], false);
+    let shelf = app.get("/api/anchor/shelf", &anchor).await.expect(200);
+    assert_eq!(shelf[0]["quality"], *quality, "{shelf}");
+
+    let supplier_id = item["supplier_id"].as_i64().expect("a supplier id");
+    let path = format!("/api/suppliers/{supplier_id}/quality");
+    let record = app.get(&path, &anchor).await.expect(200);
+    assert_eq!(record["record"], *quality);
+    app.get(&path, &shop.supplier).await.expect(200);
+    app.get(&path, &app.operator().await).await.expect(200);
+    let other = app.supplier("别家质量", "qr-other").await;
+    app.get(&path, &other).await.expect_error(403, "forbidden");
+    app.get(&path, token).await.expect_error(403, "forbidden");
+    app.get("/api/suppliers/999999/quality", &anchor)
+        .await
+        .expect_error(404, "not_found");
+}
+
 crate::store_case!(
     case_no_reason_return_of_one_unit,
     sqlite_no_reason_return_of_one_unit,
@@ -722,4 +798,9 @@ crate::store_case!(
     case_one_open_request_at_a_time,
     sqlite_one_open_request_at_a_time,
     postgres_one_open_request_at_a_time
+);
+crate::store_case!(
+    case_quality_record,
+    sqlite_quality_record,
+    postgres_quality_record
 );

@@ -19,6 +19,7 @@ pub mod moderation;
 pub mod money;
 pub mod order;
 pub mod place;
+pub mod quality;
 pub mod stock;
 pub mod text;
 pub mod tracking;

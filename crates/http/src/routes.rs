@@ -7,7 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
-use daihuo_domain::{ApiTokenId, SkuId};
+use daihuo_domain::{ApiTokenId, SkuId, SupplierId};
 use daihuo_service::accounts::{
     ApiTokenGrant, NewSupplier, SessionGrant, SignUp, SupplierCreated, UserView,
 };
@@ -16,6 +16,7 @@ use daihuo_service::catalog::{
     WarehouseInput, WarehouseStock, WarehouseView,
 };
 use daihuo_service::feed::FeedReport;
+use daihuo_service::quality::SupplierQualityView;
 use daihuo_service::selection::{PoolPage, PoolSearch};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -60,6 +61,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(price_history))
         .routes(routes!(search_pool))
         .routes(routes!(shelf))
+        .routes(routes!(supplier_quality))
         .routes(routes!(shelve, unshelve))
 }
 
@@ -446,6 +448,26 @@ async fn search_pool(
     responses((status = 200, body = Vec<SkuView>), (status = 403, body = ErrorBody)))]
 async fn shelf(State(state): State<AppState>, Auth(actor): Auth) -> ApiResult<Vec<SkuView>> {
     Ok(Json(state.services.shelf(&actor).await?))
+}
+
+/// The selection centre: a supplier's quality record (late-shipment, return and complaint
+/// rates over all its SKUs; `telling` is false while it has had fewer than 20 orders). For
+/// anchors, operators and the supplier's own staff.
+#[utoipa::path(get, path = "/api/suppliers/{id}/quality", tag = "selection",
+    security(("bearer" = [])), params(("id" = i64, Path, description = "supplier id")),
+    responses((status = 200, body = SupplierQualityView), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+async fn supplier_quality(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<SupplierQualityView> {
+    Ok(Json(
+        state
+            .services
+            .supplier_quality(&actor, SupplierId(id))
+            .await?,
+    ))
 }
 
 /// Anchor: puts an approved SKU on the own shelf (idempotent). Returns the shelf.

@@ -42,6 +42,7 @@ use daihuo_store::after_sales::{self as as_store, AfterSalesRow, NewAfterSales};
 use daihuo_store::checkout::{self as store, OrderRow};
 use daihuo_store::fulfilment as ful_store;
 use daihuo_store::payments::{self as pay_store, RefundRow};
+use daihuo_store::quality::Counted;
 use daihuo_store::{now_ms, AnyConnection, StoreError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -447,6 +448,19 @@ async fn announce(
     step: &str,
     now: i64,
 ) -> ServiceResult<()> {
+    // Each step is announced once per request, so the quality record counts steps here: a
+    // complaint when filed, a return when granted (by the supplier, its silence or an
+    // operator).
+    let counted = match (row.kind.as_str(), step) {
+        ("quality_complaint", "requested") => Some(Counted::Complaint),
+        ("no_reason_return" | "quality_complaint", "approved" | "overturned") => {
+            Some(Counted::Return)
+        }
+        _ => None,
+    };
+    if let Some(what) = counted {
+        crate::quality::count(conn, order, what).await?;
+    }
     let kind = format!("after_sales.{step}");
     let event_id = format!("{kind}-{}", row.id);
     let mut data = serde_json::to_value(AfterSalesView::of(row)?)

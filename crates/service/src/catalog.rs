@@ -208,6 +208,10 @@ pub struct SkuView {
     pub stock_total: i64,
     /// Units sold recently.
     pub recent_sales: i64,
+    /// Its quality record (late, return and complaint rates), where the selection centre
+    /// shows it: in pool search results and on an anchor's shelf.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quality: Option<daihuo_domain::quality::QualityRecord>,
     /// Created, Unix ms.
     pub created_at_ms: i64,
     /// Last changed, Unix ms.
@@ -250,6 +254,7 @@ impl SkuView {
             reject_reason: row.reject_reason,
             stock_total: row.stock_total,
             recent_sales: row.recent_sales,
+            quality: None,
             created_at_ms: row.created_at_ms,
             updated_at_ms: row.updated_at_ms,
         }

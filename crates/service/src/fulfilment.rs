@@ -31,6 +31,7 @@ use daihuo_domain::{Fen, OrderId, SkuId, WarehouseId};
 use daihuo_store::checkout::{self as store, OrderRow};
 use daihuo_store::fulfilment::{self as ful_store, EntryRow, OutboxRow, TrackingRow};
 use daihuo_store::payments::{self as pay_store, RefundRow};
+use daihuo_store::quality::Counted;
 use daihuo_store::{now_ms, AnyConnection};
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
@@ -527,6 +528,7 @@ pub(crate) async fn route_paid(
     save_money(conn, order.id, &money, now).await?;
     let paid_at = order.paid_at_ms.unwrap_or(now);
     let ship_by = crate::promises::promise_at_routing(conn, order, paid_at).await?;
+    crate::quality::count(conn, order, Counted::Routed).await?;
     announce(
         conn,
         order,
@@ -871,8 +873,10 @@ impl Services {
             .await?;
         }
         let events = ful_store::tracking_events_of(&mut *tx.conn(), id).await?;
-        if timeline_of(&events)?.status().reached == Some(TrackingStage::Delivered) {
-            store::set_order_status(tx.conn(), id, to, to.deliver()?, None, now).await?;
+        if timeline_of(&events)?.status().reached == Some(TrackingStage::Delivered)
+            && store::set_order_status(tx.conn(), id, to, to.deliver()?, None, now).await?
+        {
+            crate::quality::count(tx.conn(), &order, Counted::Delivered).await?;
         }
         // Shipped after its promise: late, compensated in this transaction.
         let compensation =
@@ -951,7 +955,9 @@ impl Services {
             && timeline.status().reached == Some(TrackingStage::Delivered)
         {
             let to = order.status.deliver()?;
-            store::set_order_status(tx.conn(), id, order.status, to, None, now).await?;
+            if store::set_order_status(tx.conn(), id, order.status, to, None, now).await? {
+                crate::quality::count(tx.conn(), &order, Counted::Delivered).await?;
+            }
             report.order_status = to;
         }
         tx.commit().await?;

@@ -376,6 +376,7 @@ async fn compensate_late(
     if !promise_store::mark_late(conn, order.id, now, owed.0, only_if_routed).await? {
         return Ok(None);
     }
+    crate::quality::count(conn, order, daihuo_store::quality::Counted::Late).await?;
     let refund = if owed.0 > 0 {
         charge_supplier(conn, order, owed, now).await?
     } else {

@@ -85,6 +85,7 @@ impl Services {
             .into_iter()
             .map(|row| SkuView::for_actor(row, actor))
             .collect::<Vec<_>>();
+        let items = self.with_quality(items).await?;
         let next_offset =
             Some(query.offset + query.limit).filter(|next| has_more && *next <= OFFSET_MAX);
         Ok(PoolPage {
@@ -137,10 +138,21 @@ impl Services {
     pub async fn shelf(&self, actor: &Actor) -> ServiceResult<Vec<SkuView>> {
         let anchor = actor.require_anchor()?;
         let rows = store::shelf_of(self.store.pool(), anchor).await?;
-        Ok(rows
+        let items = rows
             .into_iter()
             .map(|r| SkuView::for_actor(r, actor))
-            .collect())
+            .collect();
+        self.with_quality(items).await
+    }
+
+    /// Fills in each SKU's quality record, with one lookup for the page.
+    async fn with_quality(&self, mut items: Vec<SkuView>) -> ServiceResult<Vec<SkuView>> {
+        let ids: Vec<SkuId> = items.iter().map(|item| item.id).collect();
+        let mut records = self.quality_of_skus(&ids).await?;
+        for item in &mut items {
+            item.quality = records.remove(&item.id);
+        }
+        Ok(items)
     }
 }
 

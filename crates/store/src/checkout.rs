@@ -460,7 +460,7 @@ pub async fn subsidy_budget<'e, E: Executor<'e, Database = Any>>(
 }
 
 /// `$first, $first+1, …`: a list of `count` parameters, for `IN (…)`.
-fn parameter_list(count: usize, first: usize) -> String {
+pub(crate) fn parameter_list(count: usize, first: usize) -> String {
     let mut list = String::new();
     for index in 0..count {
         let separator = if index == 0 { "" } else { ", " };

@@ -17,6 +17,7 @@ pub mod live;
 pub mod payments;
 mod pool;
 pub mod promises;
+pub mod quality;
 mod search;
 pub mod settlement;
 
