@@ -7,16 +7,21 @@
 //! `order.routed` event; its outbox sends that as a signed webhook to the supplier's system
 //! (`daihuo_sim::supplier`, one HTTP server per supplier), which checks the signature,
 //! acknowledges and hands the order to its shipping desk (`--shippers` at once): confirm the
-//! shipment with an SF waybill and post the parcel's tracking events up to `delivered`.
+//! shipment with an SF waybill and post the parcel's tracking events up to `delivered`; the
+//! buyer then confirms receipt (the order is `completed`). When every order is through, an
+//! operator's settlement run settles them all (the bench's own services over the same store,
+//! with N of T + N set to zero: the days a real platform waits are not what is measured).
 //!
 //! The JSON line says how fast orders went through and whether anything was lost:
-//! - `orders_per_s`: orders delivered ÷ the time from the first order to the last delivery;
+//! - `orders_per_s`: orders settled ÷ the time from the first order to the end of the
+//!   settlement run;
 //! - `p99_ms_order_to_routed`: from sending the order to the routing commit (the routed
 //!   event's own time), which includes paying;
 //! - `p99_ms_routed_to_supplier`: from the routing commit to the supplier's system having the
 //!   verified webhook;
-//! - `ledger_balanced`: every entry sums to zero, and the buyer payments account holds
-//!   exactly what the paid orders' buyers paid;
+//! - `ledger_balanced`: every entry sums to zero, the buyer payments account holds exactly
+//!   what the paid orders' buyers paid, nothing is left pending after settlement, and the
+//!   run moved to payable what the ledger's payable accounts hold;
 //! - `lost_events`: events in the outbox that no supplier system received (the suppliers
 //!   de-duplicate by event id, so duplicates are counted apart, in `duplicate_deliveries`).
 
@@ -30,6 +35,7 @@ use daihuo_domain::order::OrderStatus;
 use daihuo_domain::{OrderId, SkuId, UserId};
 use daihuo_service::catalog::WarehouseStockInput;
 use daihuo_service::checkout::AddressInput;
+use daihuo_service::{ServiceConfig, Services};
 use daihuo_sim::supplier::{Mode, Received, SupplierSystem};
 use daihuo_store::{now_ms, Dialect, Store};
 use hdrhistogram::Histogram;
@@ -104,10 +110,10 @@ struct Timings {
     to_routed: Vec<u64>,
     /// Routing commit → supplier had it, ms.
     to_supplier: Vec<u64>,
-    /// Order → delivered, ms.
-    to_delivered: Vec<u64>,
-    /// When the last order was delivered.
-    last_delivered_ms: i64,
+    /// Order → receipt confirmed, ms.
+    to_completed: Vec<u64>,
+    /// When the last receipt was confirmed.
+    last_completed_ms: i64,
     /// Orders the buyers could not place or pay, by error.
     buyer_errors: HashMap<String, usize>,
     /// Shipments or tracking the node refused, by error.
@@ -186,17 +192,17 @@ async fn run_in(
     drop(to_desk);
 
     let timings = Arc::new(Mutex::new(Timings::default()));
-    let delivered = Arc::new(AtomicUsize::new(0));
+    let completed = Arc::new(AtomicUsize::new(0));
     let desk = Arc::new(tokio::sync::Mutex::new(desk));
     let mut shippers = Vec::with_capacity(args.shippers);
     for _ in 0..args.shippers {
-        let (client, base, world, desk, timings, delivered) = (
+        let (client, base, world, desk, timings, completed) = (
             client.clone(),
             base.clone(),
             world.clone(),
             desk.clone(),
             timings.clone(),
-            delivered.clone(),
+            completed.clone(),
         );
         shippers.push(tokio::spawn(async move {
             loop {
@@ -204,8 +210,9 @@ async fn run_in(
                 let Some((supplier, received)) = next else {
                     break;
                 };
-                ship(&client, &base, &world, supplier, received, &timings).await;
-                delivered.fetch_add(1, Ordering::Relaxed);
+                if ship(&client, &base, &world, supplier, received, &timings).await {
+                    completed.fetch_add(1, Ordering::Relaxed);
+                }
             }
         }));
     }
@@ -248,18 +255,20 @@ async fn run_in(
         "{placed} orders placed and paid in {:.1} s; waiting for the pipeline",
         (placed_ms - started_ms) as f64 / 1_000.0
     );
-    // Wait until every placed order is delivered, or nothing moves for STALL_MS.
-    let mut last = (delivered.load(Ordering::Relaxed), now_ms());
-    while delivered.load(Ordering::Relaxed) < placed {
+    // Wait until every placed order is completed, or nothing moves for STALL_MS.
+    let mut last = (completed.load(Ordering::Relaxed), now_ms());
+    while completed.load(Ordering::Relaxed) < placed {
         tokio::time::sleep(Duration::from_millis(200)).await;
-        let now = delivered.load(Ordering::Relaxed);
+        let now = completed.load(Ordering::Relaxed);
         if now != last.0 {
             last = (now, now_ms());
         } else if now_ms() - last.1 > STALL_MS {
-            eprintln!("the pipeline stalled at {now} of {placed} delivered");
+            eprintln!("the pipeline stalled at {now} of {placed} completed");
             break;
         }
     }
+    eprintln!("settling");
+    let settled = settle(&fresh.store).await?;
     let done_ms = now_ms();
     let result = check(
         &fresh.store,
@@ -267,9 +276,8 @@ async fn run_in(
         &world,
         &timings,
         &systems,
-        started_ms,
-        placed_ms,
-        done_ms,
+        &settled,
+        [started_ms, placed_ms, done_ms],
     )
     .await;
     node.process.stop().await;
@@ -320,7 +328,8 @@ async fn buy(
 }
 
 /// The supplier's desk takes an event: a routed order is shipped with an SF waybill and
-/// tracked to the buyer's door.
+/// tracked to the buyer's door, whose receipt the buyer confirms. Returns whether the event
+/// was a routed order (done with, or failed on the way); other events need nothing.
 async fn ship(
     client: &reqwest::Client,
     base: &str,
@@ -328,13 +337,13 @@ async fn ship(
     supplier: usize,
     received: Received,
     timings: &Mutex<Timings>,
-) {
+) -> bool {
     let event = &received.event;
     if event["kind"] != "order.routed" {
-        return;
+        return false;
     }
     let Some(order) = event["data"]["order_id"].as_i64() else {
-        return;
+        return false;
     };
     let routed_ms = event["created_at_ms"].as_i64().unwrap_or(received.at_ms);
     let token = &world.supplier_tokens[supplier];
@@ -376,6 +385,18 @@ async fn ship(
             "tracking left the order {}",
             report["order_status"]
         );
+        let buyer = lock(timings).created.get(&order).map(|(buyer, _)| *buyer);
+        let buyer = buyer.context("an order the bench did not place")?;
+        let confirmed = client
+            .post(format!("{base}/api/orders/{order}/receipt"))
+            .bearer_auth(&world.buyers[buyer].0)
+            .send()
+            .await?;
+        anyhow::ensure!(
+            confirmed.status().is_success(),
+            "receipt {}",
+            confirmed.status().as_u16()
+        );
         Ok(())
     }
     .await;
@@ -385,10 +406,10 @@ async fn ship(
         Ok(()) => {
             if let Some(&(_, sent_ms)) = timings.created.get(&order) {
                 timings.to_routed.push(ms(routed_ms - sent_ms));
-                timings.to_delivered.push(ms(done_ms - sent_ms));
+                timings.to_completed.push(ms(done_ms - sent_ms));
             }
             timings.to_supplier.push(ms(received.at_ms - routed_ms));
-            timings.last_delivered_ms = timings.last_delivered_ms.max(done_ms);
+            timings.last_completed_ms = timings.last_completed_ms.max(done_ms);
         }
         Err(error) => {
             *timings
@@ -397,6 +418,53 @@ async fn ship(
                 .or_default() += 1;
         }
     }
+    true
+}
+
+/// What the operator's settlement run did.
+struct Settled {
+    /// Orders settled.
+    orders: usize,
+    /// Moved to the suppliers' and anchors' payable, fen.
+    moved_fen: i64,
+    /// How long it took.
+    millis: i64,
+}
+
+/// Settles every completed order as an operator would, through services over the same
+/// store whose N of T + N is zero; runs again while a run hits its size cap.
+async fn settle(store: &Store) -> anyhow::Result<Settled> {
+    let mut config = ServiceConfig::default();
+    config.settlement.settle_after = Duration::ZERO;
+    config.settlement.run_every = None;
+    let services = Services::new(store.clone(), config);
+    let grant = services
+        .sign_in("bench-operator", BENCH_PASSWORD)
+        .await
+        .map_err(service_error)?;
+    let operator = services
+        .authenticate(&grant.token)
+        .await
+        .map_err(service_error)?;
+    let started = now_ms();
+    let mut settled = Settled {
+        orders: 0,
+        moved_fen: 0,
+        millis: 0,
+    };
+    loop {
+        let run = services
+            .start_settlement_run(&operator)
+            .await
+            .map_err(service_error)?;
+        settled.orders += usize::try_from(run.orders).unwrap_or(0);
+        settled.moved_fen += run.supplier_fen + run.commission_fen;
+        if usize::try_from(run.orders).unwrap_or(0) < daihuo_service::settlement::RUN_ORDERS_MAX {
+            break;
+        }
+    }
+    settled.millis = now_ms() - started;
+    Ok(settled)
 }
 
 fn ms(value: i64) -> u64 {
@@ -416,16 +484,14 @@ fn quantiles(values: &[u64]) -> anyhow::Result<(u64, u64)> {
 }
 
 /// Reads what the node wrote and checks it against what the buyers and suppliers saw.
-#[allow(clippy::too_many_arguments)]
 async fn check(
     store: &Store,
     args: &PipelineArgs,
     world: &World,
     timings: &Mutex<Timings>,
     systems: &[SupplierSystem],
-    started_ms: i64,
-    placed_ms: i64,
-    done_ms: i64,
+    settled: &Settled,
+    [started_ms, placed_ms, done_ms]: [i64; 3],
 ) -> anyhow::Result<Value> {
     // Events still on their way get a moment to land before counting what was lost.
     let outbox = loop {
@@ -454,41 +520,48 @@ async fn check(
     }
     drop(conn);
     let balances = daihuo_store::fulfilment::ledger_balances(store.pool()).await?;
+    let sum_of = |accounts: &[&str]| -> i64 {
+        balances
+            .iter()
+            .filter(|b| accounts.contains(&b.account.as_str()))
+            .map(|b| b.balance_fen)
+            .sum()
+    };
     let total: i64 = balances.iter().map(|b| b.balance_fen).sum();
-    let buyer_payments: i64 = balances
-        .iter()
-        .filter(|b| b.account == "buyer_payments")
-        .map(|b| b.balance_fen)
-        .sum();
-    let delivered = statuses
-        .get(OrderStatus::Delivered.as_str())
+    let buyer_payments = sum_of(&["buyer_payments"]);
+    let pending = sum_of(&["supplier_pending", "commission_pending"]);
+    // A balance is debits minus credits: what is owed to the parties is negative.
+    let payable = -sum_of(&["supplier_payable", "commission_payable"]);
+    let completed = statuses
+        .get(OrderStatus::Completed.as_str())
         .copied()
         .unwrap_or(0);
     let (routed_p50, routed_p99) = quantiles(&timings.to_routed)?;
     let (supplier_p50, supplier_p99) = quantiles(&timings.to_supplier)?;
-    let (delivered_p50, delivered_p99) = quantiles(&timings.to_delivered)?;
-    let end_ms = if timings.last_delivered_ms > 0 {
-        timings.last_delivered_ms
-    } else {
-        done_ms
-    };
-    let seconds = (end_ms - started_ms).max(1) as f64 / 1_000.0;
+    let (completed_p50, completed_p99) = quantiles(&timings.to_completed)?;
+    let seconds = (done_ms - started_ms).max(1) as f64 / 1_000.0;
     let postgres = store.dialect() == Dialect::Postgres;
     Ok(json!({
         "bench": "pipeline",
         "store": if postgres { "postgres" } else { "sqlite" },
         "orders": args.orders,
         "placed": timings.created.len(),
-        "delivered": delivered,
-        "orders_per_s": round3(delivered as f64 / seconds),
+        "completed": completed,
+        "settled": settled.orders,
+        "orders_per_s": round3(settled.orders as f64 / seconds),
         "placed_per_s": round3(timings.created.len() as f64 / ((placed_ms - started_ms).max(1) as f64 / 1_000.0)),
         "p50_ms_order_to_routed": routed_p50,
         "p99_ms_order_to_routed": routed_p99,
         "p50_ms_routed_to_supplier": supplier_p50,
         "p99_ms_routed_to_supplier": supplier_p99,
-        "p50_ms_order_to_delivered": delivered_p50,
-        "p99_ms_order_to_delivered": delivered_p99,
-        "ledger_balanced": total == 0 && buyer_payments == buyers_paid,
+        "p50_ms_order_to_completed": completed_p50,
+        "p99_ms_order_to_completed": completed_p99,
+        "settle_s": round3(settled.millis as f64 / 1_000.0),
+        "ledger_balanced": total == 0 && buyer_payments == buyers_paid && pending == 0
+            && payable == settled.moved_fen,
+        "ledger_pending_fen": pending,
+        "ledger_payable_fen": payable,
+        "settled_fen": settled.moved_fen,
         "ledger_total_fen": total,
         "buyer_payments_fen": buyer_payments,
         "buyers_paid_fen": buyers_paid,
