@@ -383,6 +383,17 @@ enum Acting {
     Sweeper,
 }
 
+/// What a step does once the request is written back and announced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Then {
+    /// Nothing more.
+    Nothing,
+    /// A granted request with no goods to come back (refund-only) is refunded now.
+    RefundIfNothingReturns,
+    /// The request is refunded now (the returned goods arrived).
+    Refund,
+}
+
 /// Reads request `id` for `actor` acting as `acting`, locks its order's row (the lock
 /// order's first row), and reads the order and the request again under that lock. A request
 /// the actor may not act on is `not_found`, as if it did not exist.
@@ -799,29 +810,20 @@ impl Services {
             SupplierDecision::Reject => Some(reason(input.reason.as_deref().unwrap_or(""))?),
             SupplierDecision::Approve => None,
         };
-        let now = now_ms();
-        let mut tx = self.store.begin_write().await?;
-        let (mut row, order) = lock_request(tx.conn(), Some(actor), Acting::Supplier, id).await?;
-        let from = row.status;
-        let mut request = restore(&row)?;
-        let gateway_refund = match input.decision {
-            SupplierDecision::Approve => {
-                request.approve()?;
-                save(tx.conn(), &mut row, &request, from, now).await?;
-                announce(tx.conn(), &row, &order, "approved", now).await?;
-                refund_if_nothing_returns(tx.conn(), &mut row, &mut request, &order, now).await?
-            }
-            SupplierDecision::Reject => {
-                request.reject(now)?;
-                row.reject_reason = reject_reason;
-                save(tx.conn(), &mut row, &request, from, now).await?;
-                announce(tx.conn(), &row, &order, "rejected", now).await?;
-                None
-            }
-        };
-        tx.commit().await?;
-        self.send_after_commit(gateway_refund);
-        AfterSalesView::of(&row)
+        self.step(Some(actor), Acting::Supplier, id, |request, row, now| {
+            Ok(match input.decision {
+                SupplierDecision::Approve => {
+                    request.approve()?;
+                    ("approved", Then::RefundIfNothingReturns)
+                }
+                SupplierDecision::Reject => {
+                    request.reject(now)?;
+                    row.reject_reason = reject_reason;
+                    ("rejected", Then::Nothing)
+                }
+            })
+        })
+        .await
     }
 
     /// The buyer sends the goods of a granted return back, with the parcel's carrier and a
@@ -834,32 +836,20 @@ impl Services {
     ) -> ServiceResult<AfterSalesView> {
         let carrier = Carrier::parse(&input.carrier)?;
         let waybill = Waybill::parse(carrier, &input.waybill)?;
-        let now = now_ms();
-        let mut tx = self.store.begin_write().await?;
-        let (mut row, order) = lock_request(tx.conn(), Some(actor), Acting::Buyer, id).await?;
-        let from = row.status;
-        let mut request = restore(&row)?;
-        request.ship_return(waybill)?;
-        save(tx.conn(), &mut row, &request, from, now).await?;
-        announce(tx.conn(), &row, &order, "return_shipped", now).await?;
-        tx.commit().await?;
-        AfterSalesView::of(&row)
+        self.step(Some(actor), Acting::Buyer, id, |request, _, _| {
+            request.ship_return(waybill)?;
+            Ok(("return_shipped", Then::Nothing))
+        })
+        .await
     }
 
     /// Supplier: the returned goods arrived; the refund goes out.
     pub async fn receive_return(&self, actor: &Actor, id: i64) -> ServiceResult<AfterSalesView> {
-        let now = now_ms();
-        let mut tx = self.store.begin_write().await?;
-        let (mut row, order) = lock_request(tx.conn(), Some(actor), Acting::Supplier, id).await?;
-        let from = row.status;
-        let mut request = restore(&row)?;
-        request.receive_return()?;
-        save(tx.conn(), &mut row, &request, from, now).await?;
-        announce(tx.conn(), &row, &order, "return_received", now).await?;
-        let gateway_refund = refund(tx.conn(), &mut row, &mut request, &order, now).await?;
-        tx.commit().await?;
-        self.send_after_commit(gateway_refund);
-        AfterSalesView::of(&row)
+        self.step(Some(actor), Acting::Supplier, id, |request, _, _| {
+            request.receive_return()?;
+            Ok(("return_received", Then::Refund))
+        })
+        .await
     }
 
     /// The buyer asks an operator to arbitrate a rejection.
@@ -870,17 +860,12 @@ impl Services {
         input: DisputeInput,
     ) -> ServiceResult<AfterSalesView> {
         let dispute_reason = reason(&input.reason)?;
-        let now = now_ms();
-        let mut tx = self.store.begin_write().await?;
-        let (mut row, order) = lock_request(tx.conn(), Some(actor), Acting::Buyer, id).await?;
-        let from = row.status;
-        let mut request = restore(&row)?;
-        request.dispute()?;
-        row.dispute_reason = Some(dispute_reason);
-        save(tx.conn(), &mut row, &request, from, now).await?;
-        announce(tx.conn(), &row, &order, "disputed", now).await?;
-        tx.commit().await?;
-        AfterSalesView::of(&row)
+        self.step(Some(actor), Acting::Buyer, id, |request, row, _| {
+            request.dispute()?;
+            row.dispute_reason = Some(dispute_reason);
+            Ok(("disputed", Then::Nothing))
+        })
+        .await
     }
 
     /// Operator: rules on a disputed request. Overturning grants it (a refund-only request is
@@ -892,30 +877,22 @@ impl Services {
         input: ArbitrationInput,
     ) -> ServiceResult<AfterSalesView> {
         let note = reason(&input.note)?;
-        let now = now_ms();
-        let mut tx = self.store.begin_write().await?;
-        let (mut row, order) = lock_request(tx.conn(), Some(actor), Acting::Operator, id).await?;
-        let from = row.status;
-        let mut request = restore(&row)?;
-        let step = match input.decision {
-            Arbitration::Uphold => {
-                request.uphold()?;
-                "upheld"
-            }
-            Arbitration::Overturn => {
-                request.overturn()?;
-                "overturned"
-            }
-        };
-        row.arbitration_note = Some(note);
-        row.arbitrated_by = Some(actor.user_id);
-        save(tx.conn(), &mut row, &request, from, now).await?;
-        announce(tx.conn(), &row, &order, step, now).await?;
-        let gateway_refund =
-            refund_if_nothing_returns(tx.conn(), &mut row, &mut request, &order, now).await?;
-        tx.commit().await?;
-        self.send_after_commit(gateway_refund);
-        AfterSalesView::of(&row)
+        self.step(Some(actor), Acting::Operator, id, |request, row, _| {
+            let step = match input.decision {
+                Arbitration::Uphold => {
+                    request.uphold()?;
+                    "upheld"
+                }
+                Arbitration::Overturn => {
+                    request.overturn()?;
+                    "overturned"
+                }
+            };
+            row.arbitration_note = Some(note);
+            row.arbitrated_by = Some(actor.user_id);
+            Ok((step, Then::RefundIfNothingReturns))
+        })
+        .await
     }
 
     /// The buyer withdraws a request before goods are on their way back and outside
@@ -925,16 +902,11 @@ impl Services {
         actor: &Actor,
         id: i64,
     ) -> ServiceResult<AfterSalesView> {
-        let now = now_ms();
-        let mut tx = self.store.begin_write().await?;
-        let (mut row, order) = lock_request(tx.conn(), Some(actor), Acting::Buyer, id).await?;
-        let from = row.status;
-        let mut request = restore(&row)?;
-        request.withdraw()?;
-        save(tx.conn(), &mut row, &request, from, now).await?;
-        announce(tx.conn(), &row, &order, "withdrawn", now).await?;
-        tx.commit().await?;
-        AfterSalesView::of(&row)
+        self.step(Some(actor), Acting::Buyer, id, |request, _, _| {
+            request.withdraw()?;
+            Ok(("withdrawn", Then::Nothing))
+        })
+        .await
     }
 
     /// Approves requests the supplier left undecided past their deadline: silence approves
@@ -961,22 +933,77 @@ impl Services {
 
     /// Approves one overdue request by silence; false when it was decided meanwhile.
     async fn lapse(&self, id: i64, now: i64) -> ServiceResult<bool> {
+        let lapsed = self
+            .change(None, Acting::Sweeper, id, |request, _, _| {
+                // Decided (or withdrawn) since it was listed: nothing to do.
+                Ok(request
+                    .lapse(now)
+                    .is_ok()
+                    .then_some(("approved", Then::RefundIfNothingReturns)))
+            })
+            .await?;
+        if let Some(view) = &lapsed {
+            tracing::info!(after_sales = id, order = %view.order_id, "approved by the supplier's silence");
+        }
+        Ok(lapsed.is_some())
+    }
+
+    /// One step of request `id` by `actor` acting as `acting`, in one transaction: locks it
+    /// ([`lock_request`]), lets `change` move the domain's request (and fill the row's own
+    /// fields) and name the step, writes it back, announces it, makes the refund `Then`
+    /// says due, commits and then asks the gateway for that refund.
+    async fn step<F>(
+        &self,
+        actor: Option<&Actor>,
+        acting: Acting,
+        id: i64,
+        change: F,
+    ) -> ServiceResult<AfterSalesView>
+    where
+        F: FnOnce(&mut AfterSales, &mut AfterSalesRow, i64) -> ServiceResult<(&'static str, Then)>,
+    {
+        self.change(actor, acting, id, |request, row, now| {
+            change(request, row, now).map(Some)
+        })
+        .await?
+        .ok_or_else(|| internal(format!("after-sales {id}: a step that did nothing")))
+    }
+
+    /// [`Services::step`] where `change` may find nothing to do (`None`: nothing is written).
+    async fn change<F>(
+        &self,
+        actor: Option<&Actor>,
+        acting: Acting,
+        id: i64,
+        change: F,
+    ) -> ServiceResult<Option<AfterSalesView>>
+    where
+        F: FnOnce(
+            &mut AfterSales,
+            &mut AfterSalesRow,
+            i64,
+        ) -> ServiceResult<Option<(&'static str, Then)>>,
+    {
+        let now = now_ms();
         let mut tx = self.store.begin_write().await?;
-        let (mut row, order) = lock_request(tx.conn(), None, Acting::Sweeper, id).await?;
+        let (mut row, order) = lock_request(tx.conn(), actor, acting, id).await?;
         let from = row.status;
         let mut request = restore(&row)?;
-        if request.lapse(now).is_err() {
-            // Decided (or withdrawn) since it was listed.
-            return Ok(false);
-        }
+        let Some((step, then)) = change(&mut request, &mut row, now)? else {
+            return Ok(None);
+        };
         save(tx.conn(), &mut row, &request, from, now).await?;
-        announce(tx.conn(), &row, &order, "approved", now).await?;
-        let gateway_refund =
-            refund_if_nothing_returns(tx.conn(), &mut row, &mut request, &order, now).await?;
+        announce(tx.conn(), &row, &order, step, now).await?;
+        let gateway_refund = match then {
+            Then::Nothing => None,
+            Then::RefundIfNothingReturns => {
+                refund_if_nothing_returns(tx.conn(), &mut row, &mut request, &order, now).await?
+            }
+            Then::Refund => refund(tx.conn(), &mut row, &mut request, &order, now).await?,
+        };
         tx.commit().await?;
-        tracing::info!(after_sales = id, order = %order.id, "approved by the supplier's silence");
         self.send_after_commit(gateway_refund);
-        Ok(true)
+        AfterSalesView::of(&row).map(Some)
     }
 }
 

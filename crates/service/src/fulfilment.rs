@@ -342,12 +342,12 @@ fn split_of(order: &OrderRow) -> PriceSplit {
     }
 }
 
-/// Appends a posting built by the domain.
+/// Appends a posting built by the domain; returns its id.
 pub(crate) async fn append(
     conn: &mut AnyConnection,
     posting: &Posting,
     now: i64,
-) -> ServiceResult<()> {
+) -> ServiceResult<i64> {
     let entries: Vec<EntryRow> = posting
         .entries()
         .iter()
@@ -365,7 +365,7 @@ pub(crate) async fn append(
             amount_fen: entry.amount.0,
         })
         .collect();
-    ful_store::append_posting(
+    let id = ful_store::append_posting(
         conn,
         posting.kind().as_str(),
         posting.order(),
@@ -373,7 +373,7 @@ pub(crate) async fn append(
         now,
     )
     .await?;
-    Ok(())
+    Ok(id)
 }
 
 /// Saves what the ledger has posted for the order, beside its postings.

@@ -28,9 +28,9 @@ use daihuo_domain::ledger::{
 };
 use daihuo_domain::{Fen, OrderId, SupplierId, UserId};
 use daihuo_payment::{GatewayTransaction, TransactionKind};
-use daihuo_store::fulfilment::{self as ful_store, EntryRow};
+use daihuo_store::fulfilment as ful_store;
 use daihuo_store::settlement::{
-    self as settle_store, MoneyMoveRow, PartyAccounts, PayoutRow, RunRow, RunTotalRow,
+    self as settle_store, MoneyMoveRow, MoveKind, PartyAccounts, PayoutRow, RunRow, RunTotalRow,
     SettledOrderRow,
 };
 use daihuo_store::{checkout as store, now_ms, AnyConnection};
@@ -582,35 +582,6 @@ fn period(from_ms: Option<i64>, to_ms: Option<i64>, now: i64) -> ServiceResult<(
     Ok((from, to))
 }
 
-/// Appends a posting built by the domain; returns its id.
-async fn append(conn: &mut AnyConnection, posting: &Posting, now: i64) -> ServiceResult<i64> {
-    let entries: Vec<EntryRow> = posting
-        .entries()
-        .iter()
-        .map(|entry| EntryRow {
-            account: entry.account.name(),
-            party_id: entry.account.party().map(|party| match party {
-                Party::Supplier(s) => s.0,
-                Party::Anchor(a) => a.0,
-            }),
-            side: match entry.side {
-                Side::Debit => "debit",
-                Side::Credit => "credit",
-            },
-            amount_fen: entry.amount.0,
-        })
-        .collect();
-    let id = ful_store::append_posting(
-        conn,
-        posting.kind().as_str(),
-        posting.order(),
-        &entries,
-        now,
-    )
-    .await?;
-    Ok(id)
-}
-
 /// What a settlement posting moved to the supplier's and the anchor's payable accounts.
 fn moved_to_payable(posting: &Posting) -> (i64, i64) {
     let mut supplier = 0;
@@ -653,7 +624,7 @@ async fn settle_order(
             Ok(posting) => {
                 if let Some(posting) = &posting {
                     (supplier_fen, commission_fen) = moved_to_payable(posting);
-                    append(conn, posting, now).await?;
+                    crate::fulfilment::append(conn, posting, now).await?;
                 }
                 let next = serde_json::to_string(&money).map_err(|e| internal(e.to_string()))?;
                 if !settle_store::replace_order_money(conn, id, &json, &next, now).await? {
@@ -873,7 +844,7 @@ impl Services {
                 }
                 other => other.into(),
             })?;
-        let posting_id = append(tx.conn(), &posting, now).await?;
+        let posting_id = crate::fulfilment::append(tx.conn(), &posting, now).await?;
         let row = settle_store::insert_payout(
             tx.conn(),
             party.kind.as_str(),
@@ -1014,11 +985,11 @@ impl Services {
                 "the period holds more than 100000 payments or refunds; ask for shorter periods",
             )
         };
+        let rows = RECONCILE_ROWS_MAX + 1;
         let payments =
-            settle_store::payments_succeeded_between(pool, from, to, RECONCILE_ROWS_MAX + 1)
-                .await?;
+            settle_store::succeeded_between(pool, MoveKind::Payment, from, to, rows).await?;
         let refunds =
-            settle_store::refunds_succeeded_between(pool, from, to, RECONCILE_ROWS_MAX + 1).await?;
+            settle_store::succeeded_between(pool, MoveKind::Refund, from, to, rows).await?;
         let limit = usize::try_from(RECONCILE_ROWS_MAX).unwrap_or(usize::MAX);
         if payments.len() > limit || refunds.len() > limit {
             return Err(too_large());

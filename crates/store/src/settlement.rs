@@ -570,35 +570,29 @@ const REFUND_MOVE: &str = "SELECT order_id, gateway_payment_id, \
     merchant_refund_id AS move_key, amount_fen, updated_at_ms FROM refunds \
     WHERE status = 'succeeded'";
 
-/// Payments daihuo recorded succeeded in `[from_ms, to_ms)`; at most `limit`.
-pub async fn payments_succeeded_between<'e, E: Executor<'e, Database = Any>>(
-    db: E,
-    from_ms: i64,
-    to_ms: i64,
-    limit: i64,
-) -> StoreResult<Vec<MoneyMoveRow>> {
-    let sql = format!(
-        "{PAYMENT_MOVE} AND updated_at_ms >= $1 AND updated_at_ms < $2 ORDER BY id LIMIT $3"
-    );
-    let rows = sqlx::query(&sql)
-        .bind(from_ms)
-        .bind(to_ms)
-        .bind(limit)
-        .fetch_all(db)
-        .await?;
-    rows.iter().map(move_from_row).collect()
+/// Which of daihuo's money movements a reconciliation reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MoveKind {
+    /// Payments in.
+    Payment,
+    /// Refunds out.
+    Refund,
 }
 
-/// Refunds daihuo recorded succeeded in `[from_ms, to_ms)`; at most `limit`.
-pub async fn refunds_succeeded_between<'e, E: Executor<'e, Database = Any>>(
+/// Payments or refunds daihuo recorded succeeded in `[from_ms, to_ms)`; at most `limit`.
+pub async fn succeeded_between<'e, E: Executor<'e, Database = Any>>(
     db: E,
+    kind: MoveKind,
     from_ms: i64,
     to_ms: i64,
     limit: i64,
 ) -> StoreResult<Vec<MoneyMoveRow>> {
-    let sql = format!(
-        "{REFUND_MOVE} AND updated_at_ms >= $1 AND updated_at_ms < $2 ORDER BY id LIMIT $3"
-    );
+    let moves = match kind {
+        MoveKind::Payment => PAYMENT_MOVE,
+        MoveKind::Refund => REFUND_MOVE,
+    };
+    let sql =
+        format!("{moves} AND updated_at_ms >= $1 AND updated_at_ms < $2 ORDER BY id LIMIT $3");
     let rows = sqlx::query(&sql)
         .bind(from_ms)
         .bind(to_ms)

@@ -129,7 +129,7 @@ pub async fn run(args: PipelineArgs) -> anyhow::Result<()> {
     );
     anyhow::ensure!(args.skus >= SUPPLIERS, "need a SKU per supplier");
     let logs = std::env::temp_dir().join(format!(
-        "daihuo-bench-pipeline-{}-{}",
+        "daihuo-bench-pipeline-logs-{}-{}",
         std::process::id(),
         now_ms()
     ));
@@ -505,7 +505,8 @@ async fn check(
     let received: usize = systems.iter().map(SupplierSystem::unique_count).sum();
     let deliveries: u64 = systems.iter().map(SupplierSystem::deliveries).sum();
     let bad_signatures: u64 = systems.iter().map(SupplierSystem::bad_signatures).sum();
-    let timings = lock(timings);
+    // The run is over: what the buyers and the desk measured is taken out for the report.
+    let timings = std::mem::take(&mut *lock(timings));
     let ids: Vec<OrderId> = timings.created.keys().map(|id| OrderId(*id)).collect();
     let mut statuses: HashMap<&'static str, usize> = HashMap::new();
     let mut buyers_paid = 0_i64;
