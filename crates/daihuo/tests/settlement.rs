@@ -228,6 +228,43 @@ store_case_with!(
     postgres_receipt_confirmed_automatically_then_settled
 );
 
+/// An open after-sales request holds the automatic receipt: the order stays delivered past
+/// the window while the request is open, and is confirmed once the buyer withdraws it.
+async fn case_open_after_sales_holds_receipt(app: &TestApp) {
+    let shop = shop(app, "hold", 5, 0).await;
+    let buyer = buyer(app, "hold-buyer", "330106").await;
+    let order = delivered_order(app, &shop, &buyer).await;
+    let token = &buyer.0;
+    let request = app
+        .post(
+            &format!("/api/orders/{order}/after-sales"),
+            token,
+            &json!({"kind": "no_reason_return"}),
+        )
+        .await
+        .expect(201);
+    // Past the 1 s window and many 100 ms sweeps: a negative can only be waited for.
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    app.services.sweep_checkout().await.expect("a sweep");
+    assert_eq!(order_status(app, token, order).await, "delivered");
+    let id = request["id"].as_i64().expect("a request id");
+    app.post_empty(&format!("/api/after-sales/{id}/withdraw"), token)
+        .await
+        .expect(200);
+    wait_until(
+        "receipt is confirmed once the request is withdrawn",
+        || async move { order_status(app, token, order).await == "completed" },
+    )
+    .await;
+}
+
+store_case_with!(
+    case_open_after_sales_holds_receipt,
+    short_windows(),
+    sqlite_open_after_sales_holds_receipt,
+    postgres_open_after_sales_holds_receipt
+);
+
 /// Orders settle at completion and only operators start runs, so runs can be raced by hand.
 fn operator_runs_only() -> ServiceConfig {
     ServiceConfig {

@@ -1112,14 +1112,11 @@ impl Services {
             .collect();
         unmatched.sort_by_key(|(key, t)| (t.occurred_at_ms, (*key).clone()));
         for (key, transaction) in unmatched {
-            let row = match kind {
-                TransactionKind::Payment => {
-                    settle_store::succeeded_payment_by_gateway_id(pool, key).await?
-                }
-                TransactionKind::Refund => {
-                    settle_store::succeeded_refund_by_merchant_id(pool, key).await?
-                }
+            let moves = match kind {
+                TransactionKind::Payment => MoveKind::Payment,
+                TransactionKind::Refund => MoveKind::Refund,
             };
+            let row = settle_store::succeeded_by_key(pool, moves, key).await?;
             match row {
                 Some(row) => {
                     orders.insert(row.order_id);

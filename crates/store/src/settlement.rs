@@ -41,16 +41,19 @@ pub async fn order_times<'e, E: Executor<'e, Database = Any>>(
     .transpose()
 }
 
-/// Delivered orders recorded delivered at or before `delivered_by_ms`, oldest first: those
-/// whose receipt is confirmed automatically now.
+/// Delivered orders recorded delivered at or before `delivered_by_ms` with no after-sales
+/// request open, oldest first: those whose receipt is confirmed automatically now. An open
+/// request holds the receipt until it ends.
 pub async fn orders_awaiting_receipt<'e, E: Executor<'e, Database = Any>>(
     db: E,
     delivered_by_ms: i64,
     limit: i64,
 ) -> StoreResult<Vec<OrderId>> {
     let rows = sqlx::query(
-        "SELECT id FROM orders WHERE status = 'delivered' AND delivered_at_ms <= $1 \
-         ORDER BY delivered_at_ms, id LIMIT $2",
+        "SELECT o.id FROM orders o WHERE o.status = 'delivered' AND o.delivered_at_ms <= $1 \
+         AND NOT EXISTS (SELECT 1 FROM after_sales a WHERE a.order_id = o.id \
+         AND a.status NOT IN ('upheld', 'refunded', 'withdrawn')) \
+         ORDER BY o.delivered_at_ms, o.id LIMIT $2",
     )
     .bind(delivered_by_ms)
     .bind(limit)
@@ -602,29 +605,18 @@ pub async fn succeeded_between<'e, E: Executor<'e, Database = Any>>(
     rows.iter().map(move_from_row).collect()
 }
 
-/// The succeeded payment with this gateway id, whenever daihuo recorded it.
-pub async fn succeeded_payment_by_gateway_id<'e, E: Executor<'e, Database = Any>>(
+/// The succeeded payment (by gateway payment id) or refund (by merchant refund id) with
+/// this key, whenever daihuo recorded it.
+pub async fn succeeded_by_key<'e, E: Executor<'e, Database = Any>>(
     db: E,
-    gateway_payment_id: &str,
+    kind: MoveKind,
+    key: &str,
 ) -> StoreResult<Option<MoneyMoveRow>> {
-    let sql = format!("{PAYMENT_MOVE} AND gateway_payment_id = $1");
-    let row = sqlx::query(&sql)
-        .bind(gateway_payment_id)
-        .fetch_optional(db)
-        .await?;
-    row.as_ref().map(move_from_row).transpose()
-}
-
-/// The succeeded refund with this merchant refund id, whenever daihuo recorded it.
-pub async fn succeeded_refund_by_merchant_id<'e, E: Executor<'e, Database = Any>>(
-    db: E,
-    merchant_refund_id: &str,
-) -> StoreResult<Option<MoneyMoveRow>> {
-    let sql = format!("{REFUND_MOVE} AND merchant_refund_id = $1");
-    let row = sqlx::query(&sql)
-        .bind(merchant_refund_id)
-        .fetch_optional(db)
-        .await?;
+    let sql = match kind {
+        MoveKind::Payment => format!("{PAYMENT_MOVE} AND gateway_payment_id = $1"),
+        MoveKind::Refund => format!("{REFUND_MOVE} AND merchant_refund_id = $1"),
+    };
+    let row = sqlx::query(&sql).bind(key).fetch_optional(db).await?;
     row.as_ref().map(move_from_row).transpose()
 }
 
