@@ -246,33 +246,76 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("listen on {}", args.listen))?;
-    let address = listener.local_addr()?;
-    tracing::info!(%address, "daihuo serving");
+    let node = Node::start(services, listener, payment_secret)?;
+    tracing::info!(address = %node.address, "daihuo serving");
     eprintln!(
-        "daihuo is serving on http://{address} (API document: http://{address}/api/openapi.json)"
+        "daihuo is serving on http://{address} (API document: http://{address}/api/openapi.json)",
+        address = node.address
     );
-    let (sandbox, notify_url) = sandbox_gateway(address, payment_secret);
-    let services = services
-        .with_payments(std::sync::Arc::new(sandbox.clone()), notify_url)
-        .with_webhooks(std::sync::Arc::new(daihuo_http::HttpWebhooks::new()));
-    // Releases unpaid reservations, closes ended flash sales and retries refunds for as long
-    // as the node runs.
-    let _sweeper = services.spawn_checkout_sweeper();
-    // Sends suppliers their order events from the outbox, retrying until acknowledged.
-    let _deliverer = services.spawn_outbox_deliverer();
-    let state = daihuo_http::AppState {
-        services,
-        metrics: daihuo_http::metrics_handle(),
-    };
-    daihuo_http::run_with(
-        listener,
-        state,
-        SANDBOX_PREFIX,
-        sandbox.router(),
-        shutdown_signal(),
-    )
-    .await?;
-    Ok(())
+    node.run(shutdown_signal()).await
+}
+
+/// A node ready to serve: its services paying through the sandbox gateway it mounts and
+/// telling suppliers by webhook, with its background work running. `serve` and `demo` both
+/// start one.
+pub struct Node {
+    /// The services, with payments and webhooks wired.
+    pub services: Services,
+    /// Where the node listens.
+    pub address: SocketAddr,
+    listener: tokio::net::TcpListener,
+    sandbox: daihuo_payment::SandboxGateway,
+    /// Kept so the sweeper and the outbox deliverer live as long as the node.
+    _background: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Node {
+    /// Wires `services` to a sandbox gateway and webhooks on `listener`'s address and starts
+    /// the checkout sweeper and the outbox deliverer.
+    pub fn start(
+        services: Services,
+        listener: tokio::net::TcpListener,
+        payment_secret: daihuo_payment::SigningSecret,
+    ) -> anyhow::Result<Node> {
+        let address = listener.local_addr()?;
+        let (sandbox, notify_url) = sandbox_gateway(address, payment_secret);
+        let services = services
+            .with_payments(std::sync::Arc::new(sandbox.clone()), notify_url)
+            .with_webhooks(std::sync::Arc::new(daihuo_http::HttpWebhooks::new()));
+        // Releases unpaid reservations, closes ended flash sales and retries refunds for as
+        // long as the node runs; sends suppliers their order events from the outbox.
+        let background = vec![
+            services.spawn_checkout_sweeper(),
+            services.spawn_outbox_deliverer(),
+        ];
+        Ok(Node {
+            services,
+            address,
+            listener,
+            sandbox,
+            _background: background,
+        })
+    }
+
+    /// Serves the API, the web pages and the sandbox gateway until `shutdown` completes.
+    pub async fn run(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let state = daihuo_http::AppState {
+            services: self.services,
+            metrics: daihuo_http::metrics_handle(),
+        };
+        daihuo_http::run_with(
+            self.listener,
+            state,
+            SANDBOX_PREFIX,
+            self.sandbox.router(),
+            shutdown,
+        )
+        .await?;
+        Ok(())
+    }
 }
 
 /// On a database with no operator, makes `admin` with a random password and says where it is,
