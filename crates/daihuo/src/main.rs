@@ -302,18 +302,15 @@ impl Node {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
+        let pages = daihuo_web::router(self.services.clone());
         let state = daihuo_http::AppState {
             services: self.services,
             metrics: daihuo_http::metrics_handle(),
         };
-        daihuo_http::run_with(
-            self.listener,
-            state,
-            SANDBOX_PREFIX,
-            self.sandbox.router(),
-            shutdown,
-        )
-        .await?;
+        let app = daihuo_http::router(state)
+            .merge(pages)
+            .nest(SANDBOX_PREFIX, self.sandbox.router());
+        daihuo_http::serve(self.listener, app, shutdown).await?;
         Ok(())
     }
 }

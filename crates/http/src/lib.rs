@@ -131,14 +131,7 @@ pub async fn run(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    // No Nagle: a room frame written while the previous one is unacknowledged would
-    // otherwise wait for the client's delayed ACK (40 ms on Linux).
-    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    serve(listener, router(state), shutdown).await
 }
 
 /// Serves `state` with `extra` routes nested under `prefix` (the sandbox payment gateway's,
@@ -150,7 +143,22 @@ pub async fn run_with(
     extra: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state).nest(prefix, extra))
+    serve(listener, router(state).nest(prefix, extra), shutdown).await
+}
+
+/// Serves `app` (this crate's router merged with others: the web pages, the sandbox gateway)
+/// on `listener` until `shutdown` completes, then finishes in-flight requests.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    // No Nagle: a room frame written while the previous one is unacknowledged would
+    // otherwise wait for the client's delayed ACK (40 ms on Linux).
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
 }

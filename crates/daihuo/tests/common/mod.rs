@@ -235,11 +235,14 @@ async fn serve_node(store: Store, nats_url: Option<&str>, settings: ServiceConfi
     // The checkout sweeper runs as long as the server does, and stops with it.
     let sweeper = AbortOnDrop(services.spawn_checkout_sweeper());
     let deliverer = AbortOnDrop(services.spawn_outbox_deliverer());
-    let router = sandbox.router();
+    // The same application as a node serves: the API, the web pages and the sandbox.
+    let app = daihuo_http::router(state)
+        .merge(daihuo_web::router(services.clone()))
+        .nest(SANDBOX_PREFIX, sandbox.router());
     let server = tokio::spawn(async move {
         let _sweeper = sweeper;
         let _deliverer = deliverer;
-        daihuo_http::run_with(listener, state, SANDBOX_PREFIX, router, async {
+        daihuo_http::serve(listener, app, async {
             let _ = stopped.await;
         })
         .await

@@ -1,0 +1,8 @@
+//! The supplier's pages.
+
+use crate::WebState;
+use axum::Router;
+
+pub fn routes() -> Router<WebState> {
+    Router::new()
+}
