@@ -83,9 +83,14 @@ const STATIC_FILES: &[(&str, &str, &str)] = &[
         include_str!("../static/room.js"),
     ),
     (
-        "console.js",
+        "anchor.js",
         "text/javascript; charset=utf-8",
-        include_str!("../static/console.js"),
+        include_str!("../static/anchor.js"),
+    ),
+    (
+        "supplier.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../static/supplier.js"),
     ),
 ];
 

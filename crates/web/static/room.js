@@ -1,0 +1,1 @@
+// room pages' script: hand-written, no libraries.

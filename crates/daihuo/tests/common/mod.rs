@@ -9,6 +9,7 @@
 
 pub mod room_socket;
 pub mod supplier;
+pub mod web;
 
 use daihuo_domain::account::Role;
 use daihuo_service::{ServiceConfig, Services};

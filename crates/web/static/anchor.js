@@ -1,0 +1,1 @@
+// anchor pages' script: hand-written, no libraries.

@@ -1,0 +1,1 @@
+// supplier pages' script: hand-written, no libraries.
