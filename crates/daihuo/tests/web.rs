@@ -129,3 +129,45 @@ store_case!(
     sqlite_headers_language_and_sign_in_redirects,
     postgres_headers_language_and_sign_in_redirects
 );
+
+/// A session that expired sends the browser to sign in and back; the JSON API never takes
+/// the page's cookie as a credential.
+async fn case_expired_sessions_sign_in_again(app: &TestApp) {
+    app.account("expiring-viewer", "viewer").await;
+    let mut viewer = Browser::sign_in(&app.base_url, "expiring-viewer", common::PASSWORD).await;
+    let cookie = format!(
+        "dh_session={}",
+        viewer.cookie("dh_session").expect("a session")
+    );
+    let api = app
+        .client
+        .get(format!("{}/api/me", app.base_url))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .expect("the server answers");
+    assert_eq!(
+        api.status().as_u16(),
+        401,
+        "the API ignores the page cookie"
+    );
+
+    tokio::time::sleep(SHORT_SESSION + std::time::Duration::from_millis(500)).await;
+    let shown = viewer.get("/orders").await;
+    assert_eq!(shown.redirected(), "/login?next=%2Forders");
+}
+
+/// How long sessions last in [`case_expired_sessions_sign_in_again`].
+const SHORT_SESSION: std::time::Duration = std::time::Duration::from_secs(2);
+
+fn short_sessions() -> daihuo_service::ServiceConfig {
+    let mut config = common::test_config();
+    config.session_ttl = SHORT_SESSION;
+    config
+}
+store_case_with!(
+    case_expired_sessions_sign_in_again,
+    short_sessions(),
+    sqlite_expired_sessions_sign_in_again,
+    postgres_expired_sessions_sign_in_again
+);

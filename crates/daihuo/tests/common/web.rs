@@ -135,6 +135,11 @@ impl Browser {
         self.send(request).await
     }
 
+    /// The value of a cookie this browser holds.
+    pub fn cookie(&self, name: &str) -> Option<&str> {
+        self.cookies.get(name).map(String::as_str)
+    }
+
     /// The CSRF token the next form carries.
     pub async fn csrf(&mut self) -> String {
         if self.csrf.is_none() {
