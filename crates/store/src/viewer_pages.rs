@@ -28,11 +28,9 @@ pub async fn follower_count<'e, E: Executor<'e, Database = Any>>(
     db: E,
     anchor_id: UserId,
 ) -> StoreResult<i64> {
-    let row = sqlx::query(
-        "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM follows WHERE anchor_id = $1",
-    )
-    .bind(anchor_id.0)
-    .fetch_one(db)
-    .await?;
+    let row = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM follows WHERE anchor_id = $1")
+        .bind(anchor_id.0)
+        .fetch_one(db)
+        .await?;
     col(&row, "n")
 }
