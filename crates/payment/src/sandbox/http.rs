@@ -291,8 +291,8 @@ async fn pay_page(
 <p>{description}</p>
 <p style="font-size: 2rem">¥{yuan}.{fen:02}</p>
 <p id="status">Status: {status}</p>
-<button onclick="pay('succeed')">Pay</button>
-<button onclick="pay('fail')">Fail the payment</button>
+<button id="pay-succeed" onclick="pay('succeed')">Pay</button>
+<button id="pay-fail" onclick="pay('fail')">Fail the payment</button>
 {return_link}
 <script>
 async function pay(outcome) {{
