@@ -429,6 +429,8 @@
     source = events;
     events.onopen = () => {
       retryMs = RECONNECT_FIRST_MS;
+      // A WebSocket that failed while the server was away may open next time.
+      failedSockets = 0;
       showStatus("");
     };
     events.onmessage = (message) => onFrame(JSON.parse(message.data));

@@ -113,7 +113,10 @@ pub(super) async fn detail(
             h2 { (page.t("售后", "After-sales")) }
             @for request in &requests { (request_card(&page, &order, request)) }
             @if !open_request && after_sales_possible(order.status) {
-                (request_form(&page, &order))
+                details.apply {
+                    summary { (page.t("申请退款 / 退货", "Ask for a refund or a return")) }
+                    (request_form(&page, &order))
+                }
             } @else if requests.is_empty() {
                 p.muted { (page.t("支付后可申请退款或退货。", "Refunds and returns can be asked for once the order is paid.")) }
             }
