@@ -26,8 +26,9 @@ impl SandboxGateway {
     /// of `public_base_url` (`Router::new().nest("/sandbox-pay", sandbox.router())`), or serve
     /// them at the root of their own listener.
     ///
-    /// - `GET /pay/{id}`: the pay page; `POST /pay/{id}` with `{"outcome": "succeed" | "fail"}`
-    ///   is the buyer paying.
+    /// - `GET /pay/{id}`: the pay page (with `?return=/a/path`, a link back to that path of
+    ///   the merchant's site once the payment is decided; anything but such a path is
+    ///   refused); `POST /pay/{id}` with `{"outcome": "succeed" | "fail"}` is the buyer paying.
     /// - `POST /payments`, `GET /payments/{id}`, `POST /refunds`,
     ///   `GET /transactions?from_ms=&to_ms=`: the merchant API, signed
     ///   with the shared secret (see [`SandboxClient`](crate::SandboxClient)).
@@ -221,16 +222,66 @@ async fn pay(
     .into_response())
 }
 
+/// The query of `GET /pay/{id}`.
+#[derive(Deserialize)]
+struct PayPageQuery {
+    /// Where the buyer goes back to after paying: a path of the merchant's own site.
+    #[serde(rename = "return")]
+    return_to: Option<String>,
+}
+
+/// The longest `return` path the pay page accepts: a merchant's order page, not a document.
+pub const MAX_RETURN_PATH_BYTES: usize = 512;
+
+/// Whether `raw` is a path of the site the pay page is served on (`/orders/7`), and not a
+/// way to send the buyer elsewhere (`//evil.example`, `https://…`, `/\evil`, `javascript:`).
+fn same_site_path(raw: &str) -> bool {
+    raw.len() <= MAX_RETURN_PATH_BYTES
+        && raw.starts_with('/')
+        && !raw.starts_with("//")
+        && !raw.contains('\\')
+        && !raw.chars().any(char::is_control)
+}
+
 async fn pay_page(
     State(gateway): State<SandboxGateway>,
     Path(gateway_payment_id): Path<String>,
+    query: Result<axum::extract::Query<PayPageQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
+    let return_to = match query {
+        Ok(axum::extract::Query(PayPageQuery { return_to: None })) => None,
+        Ok(axum::extract::Query(PayPageQuery {
+            return_to: Some(path),
+        })) if same_site_path(&path) => Some(path),
+        Ok(_) => {
+            return ApiError(GatewayError::InvalidRequest(
+                "return must be a path of the merchant's own site, such as /orders/7".into(),
+            ))
+            .into_response()
+        }
+        Err(rejection) => {
+            return ApiError(GatewayError::InvalidRequest(rejection.body_text())).into_response()
+        }
+    };
     let Some((description, amount_fen, status)) = gateway.pay_page_facts(&gateway_payment_id)
     else {
         return ApiError(GatewayError::PaymentNotFound).into_response();
     };
     let yuan = amount_fen / 100;
     let fen = amount_fen % 100;
+    // The way back shows once the payment is decided, so a buyer does not leave before.
+    let return_link = match &return_to {
+        Some(path) => format!(
+            r#"<p><a id="return" href="{href}"{hidden}>返回商户 / Back to the shop</a></p>"#,
+            href = escape_html(path),
+            hidden = if status == PaymentStatus::Pending {
+                " hidden"
+            } else {
+                ""
+            },
+        ),
+        None => String::new(),
+    };
     let page = format!(
         r#"<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -240,8 +291,9 @@ async fn pay_page(
 <p>{description}</p>
 <p style="font-size: 2rem">¥{yuan}.{fen:02}</p>
 <p id="status">Status: {status}</p>
-<button onclick="pay('succeed')">Pay</button>
-<button onclick="pay('fail')">Fail the payment</button>
+<button id="pay-succeed" onclick="pay('succeed')">Pay</button>
+<button id="pay-fail" onclick="pay('fail')">Fail the payment</button>
+{return_link}
 <script>
 async function pay(outcome) {{
   const response = await fetch(location.pathname, {{
@@ -251,6 +303,8 @@ async function pay(outcome) {{
   const answer = await response.json();
   document.getElementById("status").textContent =
     "Status: " + (answer.status || answer.error.code);
+  const back = document.getElementById("return");
+  if (back && answer.status && answer.status !== "pending") back.hidden = false;
 }}
 </script>
 </body></html>
@@ -300,7 +354,25 @@ async fn delivery_stats(State(gateway): State<SandboxGateway>) -> Response {
 
 #[cfg(test)]
 mod tests {
-    use super::escape_html;
+    use super::{escape_html, same_site_path};
+
+    #[test]
+    fn the_way_back_stays_on_the_merchants_site() {
+        assert!(same_site_path("/orders/7"));
+        assert!(same_site_path("/orders/7?from=pay#top"));
+        for elsewhere in [
+            "//evil.example/orders",
+            "https://evil.example",
+            "javascript:alert(1)",
+            "/\\evil.example",
+            "orders/7",
+            "",
+            "/orders/7\nLocation: x",
+        ] {
+            assert!(!same_site_path(elsewhere), "{elsewhere:?}");
+        }
+        assert!(!same_site_path(&format!("/{}", "a".repeat(600))));
+    }
 
     #[test]
     fn descriptions_cannot_inject_markup() {
