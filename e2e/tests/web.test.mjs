@@ -93,7 +93,7 @@ describe("daihuo in the browser", () => {
     await Promise.all([page.waitForURL(/\/sandbox-pay\/pay\//), page.click("#buy-submit")]);
 
     // The sandbox gateway's own pay page, as a buyer would see their wallet.
-    await page.click("text=Pay");
+    await page.click("#pay-succeed");
     await page.waitForSelector("#return", { timeout: PUSH_TIMEOUT_MS });
     await Promise.all([page.waitForURL(/\/orders\/\d+/), page.click("#return")]);
     orderId = Number(page.url().match(/\/orders\/(\d+)/)[1]);
