@@ -74,6 +74,12 @@ async fn case_catalogue_lists_only_own_skus(app: &TestApp) {
     assert!(page.contains("data-status=\"approved\""));
     assert!(page.contains("data-status=\"pending_review\""));
     assert!(page.contains("id=\"feed-file\"") && page.contains("id=\"feed-upload\""));
+    assert!(
+        page.contains("<script src=\"/static/supplier.js\""),
+        "the uploader"
+    );
+    let script = browser.get("/static/supplier.js").await;
+    assert!(script.expect(200).contains("x-csrf-token"));
 
     // Search by code and by status narrows the list.
     let found = browser

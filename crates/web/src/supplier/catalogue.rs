@@ -218,6 +218,8 @@ pub(super) async fn catalogue_page(
                 button.primary type="submit" { (page.t("添加", "Add")) }
             }
         }
+        // The CSV import's uploader; the only script of the console.
+        script src="/static/supplier.js" defer {}
     };
     Ok(page.render(page.t("商品", "Catalogue"), body))
 }

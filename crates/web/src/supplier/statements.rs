@@ -60,7 +60,7 @@ pub(super) async fn statements_page(
     let body = html! {
         div.spread {
             h1 { (page.t("结算对账", "Statement")) }
-            form.row method="get" action="/supplier/statements" {
+            form.row.statement-period method="get" action="/supplier/statements" {
                 select name="days" aria-label=(page.t("期间", "Period")) {
                     @for d in PERIODS_DAYS {
                         option value=(d) selected[d == days] { (period_label(page.lang, d)) }
