@@ -241,15 +241,14 @@ impl Services {
         let pool = self.store.pool();
         let ids = store::supplier_order_ids(pool, supplier, list, offset, limit).await?;
         let full = i64::try_from(ids.len()).is_ok_and(|n| n == limit);
-        let mut conn = pool.acquire().await.map_err(StoreError::from)?;
-        let mut rows: HashMap<OrderId, OrderRow> = order_store::orders_by_ids(&mut conn, &ids)
+        let mut rows: HashMap<OrderId, OrderRow> = self
+            .console_orders_by_ids(&ids)
             .await?
             .into_iter()
             // Read twice, so filtered again: the ids were the supplier's, and stay so.
             .filter(|row| row.supplier_id == supplier)
             .map(|row| (row.id, row))
             .collect();
-        drop(conn);
         let mut shipments: HashMap<OrderId, Vec<OrderShipment>> = HashMap::new();
         for line in store::shipments_of_orders(pool, &ids).await? {
             shipments
@@ -331,13 +330,8 @@ impl Services {
             .supplier_after_sales(actor, status, before, limit)
             .await?;
         let ids: Vec<OrderId> = page.items.iter().map(|r| r.order_id).collect();
-        let mut conn = self
-            .store
-            .pool()
-            .acquire()
-            .await
-            .map_err(StoreError::from)?;
-        let orders: HashMap<OrderId, OrderRow> = order_store::orders_by_ids(&mut conn, &ids)
+        let orders: HashMap<OrderId, OrderRow> = self
+            .console_orders_by_ids(&ids)
             .await?
             .into_iter()
             .map(|row| (row.id, row))
@@ -359,6 +353,22 @@ impl Services {
             items,
             next_before: page.next_before,
         })
+    }
+}
+
+impl Services {
+    /// Orders by id in one read (none when there are no ids).
+    async fn console_orders_by_ids(&self, ids: &[OrderId]) -> ServiceResult<Vec<OrderRow>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut conn = self
+            .store
+            .pool()
+            .acquire()
+            .await
+            .map_err(StoreError::from)?;
+        Ok(order_store::orders_by_ids(&mut conn, ids).await?)
     }
 }
 
