@@ -94,6 +94,9 @@ async fn case_catalogue_lists_only_own_skus(app: &TestApp) {
         .expect(200)
         .to_owned();
     assert!(approved_only.contains("自家 变频空调 一号") && !approved_only.contains("二号"));
+    // A `%` is looked for as itself, not as a wildcard that matches everything.
+    let none = browser.get("/supplier?q=%25").await.expect(200).to_owned();
+    assert!(none.contains("没有符合条件的商品") && !none.contains("自家 变频空调"));
 
     browser
         .get(&format!("/supplier/skus/{approved}"))

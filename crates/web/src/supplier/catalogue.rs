@@ -93,9 +93,11 @@ pub(super) async fn catalogue_page(
                     button type="submit" { (page.t("搜索", "Search")) }
                 }
             }
-            @if catalogue.items.is_empty() {
-                p.muted { (page.t("没有商品。用下面的 CSV 导入，或通过 API 上传。",
-                    "No SKUs. Import a CSV below or upload through the API.")) }
+            @if catalogue.items.is_empty() && (after > 0 || status.is_some() || !text.trim().is_empty()) {
+                p.muted.empty { (page.t("没有符合条件的商品。", "No SKUs match.")) }
+            } @else if catalogue.items.is_empty() {
+                p.muted.empty { (page.t("还没有商品。用下面的 CSV 导入，或通过 API 上传。",
+                    "No SKUs yet. Import a CSV below or upload through the API.")) }
             } @else {
                 div.table-wrap {
                     table.catalogue {
