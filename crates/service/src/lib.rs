@@ -20,6 +20,7 @@ pub mod room;
 pub mod sale_room;
 pub mod selection;
 pub mod settlement;
+pub mod supplier_pages;
 pub mod viewer_pages;
 
 pub use error::{ServiceError, ServiceResult};

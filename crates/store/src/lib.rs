@@ -20,6 +20,7 @@ pub mod promises;
 pub mod quality;
 mod search;
 pub mod settlement;
+pub mod supplier_pages;
 pub mod viewer_pages;
 
 pub use accounts::*;
