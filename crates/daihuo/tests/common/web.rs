@@ -143,7 +143,8 @@ impl Browser {
     /// The CSRF token the next form carries.
     pub async fn csrf(&mut self) -> String {
         if self.csrf.is_none() {
-            self.get("/").await;
+            // Every role may open the sign-in page, and it carries the session's token.
+            self.get("/login").await;
         }
         self.csrf
             .clone()
