@@ -3,6 +3,7 @@
 //! document and `bench` runs the benchmarks.
 
 mod bench;
+mod demo;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
@@ -25,6 +26,9 @@ struct Cli {
 enum Command {
     /// Serve the HTTP API (migrates the database first).
     Serve(ServeArgs),
+    /// Start a living demo platform on a fresh embedded store: a seeded world, simulated
+    /// viewers, anchors and suppliers, and one printed login per role.
+    Demo(demo::DemoArgs),
     /// Bring the database schema up to date and exit.
     Migrate(StoreArgs),
     /// Import a CSV catalogue feed for a supplier.
@@ -201,6 +205,7 @@ fn main() -> anyhow::Result<()> {
     runtime.block_on(async move {
         match cli.command {
             Command::Serve(args) => serve(args).await,
+            Command::Demo(args) => demo::run(args).await,
             Command::Migrate(args) => {
                 args.open().await?;
                 eprintln!("database is up to date");
