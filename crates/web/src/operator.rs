@@ -24,6 +24,7 @@ use daihuo_service::after_sales::RequestKind;
 use daihuo_service::settlement::PartyKind;
 use maud::{html, Markup};
 
+/// The console's routes; every one asks for the operator role.
 pub fn routes() -> Router<WebState> {
     Router::new()
         .route("/operator", get(dashboard::page))

@@ -68,8 +68,8 @@ fn new_campaign_form(page: &Page) -> Markup {
     html! {
         section.card {
             h2 { (page.t("新建活动", "New campaign")) }
-            p.muted { (page.t("例如「超级品牌日」。时间为北京时间；活动最长 90 天。补贴预算只能调高，不能低于已占用与已花费。",
-                "A Super Brand Day, say. Times are China time; a campaign lasts at most 90 days. A budget may be raised, never cut below what is held and spent.")) }
+            p.muted { (page.t("例如「超级品牌日」。时间为北京时间；活动最长 90 天。补贴预算可以调整，但不能低于已占用与已花费之和。",
+                "A Super Brand Day, say. Times are China time; a campaign lasts at most 90 days. A budget may change, but never below what is held and spent.")) }
             form method="post" action=(BACK) {
                 (page.csrf_field())
                 label { (page.t("名称（1–60 字）", "Name (1–60 characters)"))
