@@ -12,6 +12,7 @@ mod error;
 pub mod feed;
 pub mod fulfilment;
 pub mod live;
+pub mod operator_pages;
 pub mod payments;
 pub mod promises;
 pub mod quality;

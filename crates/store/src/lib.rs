@@ -14,6 +14,7 @@ pub mod checkout;
 pub mod databases;
 pub mod fulfilment;
 pub mod live;
+pub mod operator_pages;
 pub mod payments;
 mod pool;
 pub mod promises;
