@@ -317,6 +317,7 @@ fn nav_of(role: Option<Role>) -> &'static [(&'static str, &'static str, &'static
         Some(Role::Operator) => &[
             ("/operator", "大盘", "Dashboard"),
             ("/operator/review", "审核", "Review"),
+            ("/operator/suppliers", "供应商", "Suppliers"),
             ("/operator/campaigns", "活动", "Campaigns"),
             ("/operator/disputes", "纠纷", "Disputes"),
             ("/operator/dead-letters", "死信", "Dead letters"),
