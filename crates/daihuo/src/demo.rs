@@ -238,8 +238,10 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let mut server = tokio::spawn(node.run(async move {
         let _ = stopped.wait_for(|stop| *stop).await;
     }));
+    let serving = started.elapsed();
     // Seeding while the node already serves: a browser opened early sees the world fill.
     let world = world::seed(&services, args.seed, args.skus, args.viewers).await?;
+    let before_history = started.elapsed();
     let api = client::Api::new(&base)?;
     let pace = Pace::of(args.traffic);
     let placed = Arc::new(traffic::Placed::default());
@@ -278,9 +280,21 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         world.suppliers[0].username
     );
     println!("login operator admin {DEMO_PASSWORD}");
+    let mut phases = vec![format!("store and node {} ms", serving.as_millis())];
+    phases.extend(
+        world
+            .phases_ms
+            .iter()
+            .map(|(name, ms)| format!("{name} {ms} ms")),
+    );
+    phases.push(format!(
+        "suppliers' systems and the viewer's orders {} ms",
+        (seeded - before_history).as_millis()
+    ));
     tracing::info!(
         address = %base,
         seeded_ms = seeded.as_millis() as u64,
+        phases = %phases.join(", "),
         upcoming = world.upcoming,
         traffic = ?args.traffic,
         "daihuo demo ready"

@@ -82,9 +82,12 @@ impl Api {
         self.send(Self::authorised(request, token)).await
     }
 
-    /// POST `body` to `path`.
+    /// POST `body` to `path`; `null` sends no body at all.
     pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Answer {
-        let request = self.client.post(format!("{}{path}", self.base)).json(body);
+        let mut request = self.client.post(format!("{}{path}", self.base));
+        if !body.is_null() {
+            request = request.json(body);
+        }
         self.send(Self::authorised(request, token)).await
     }
 

@@ -358,6 +358,8 @@ async fn report(shared: Arc<Shared>) {
             comments = get(&s.comments),
             likes = get(&s.likes),
             joins = get(&s.joins),
+            went_live = get(&s.went_live),
+            ended = get(&s.ended),
             errors = get(&s.errors),
             "demo traffic so far"
         );
@@ -629,7 +631,10 @@ impl Director {
     async fn end(&mut self, room: &Room, token: &str) {
         let path = format!("/api/live-sessions/{}/end", room.id);
         match self.shared.api.post(&path, Some(token), &Value::Null).await {
-            Ok((200, _)) => bump(&self.shared.stats.ended),
+            Ok((200, _)) => {
+                bump(&self.shared.stats.ended);
+                tracing::info!(session = room.id, "demo: a session ended");
+            }
             Ok((status, body)) => self.shared.refused("end", status, &body),
             Err(error) => self.shared.failed("end", error),
         }

@@ -301,6 +301,8 @@ pub struct World {
     pub follows: usize,
     /// Sessions scheduled for later.
     pub upcoming: usize,
+    /// How long each step of seeding took, milliseconds.
+    pub phases_ms: Vec<(&'static str, u64)>,
 }
 
 impl World {
@@ -336,6 +338,7 @@ pub async fn seed(
     viewers: usize,
 ) -> anyhow::Result<World> {
     let mut rng = StdRng::seed_from_u64(seed);
+    let mut phases = Phases::start();
     let operator = services
         .create_user(
             "admin",
@@ -348,7 +351,9 @@ pub async fn seed(
         .map_err(service_error)?;
     let operator = actor(operator.id, Role::Operator, None);
     let suppliers = create_suppliers(services, &operator).await?;
+    phases.done("accounts");
     let pool = fill_pool(services, &suppliers, seed, skus, &mut rng).await?;
+    phases.done("pool");
     let campaign = create_campaign(services, &operator).await?;
     let mut anchors = Vec::with_capacity(ANCHORS.len());
     for plan in &ANCHORS {
@@ -371,10 +376,13 @@ pub async fn seed(
         });
     }
     put_on_shelves(services, &anchors).await?;
+    phases.done("anchors");
     let (viewer, viewer_address) = create_viewer(services).await?;
     let simulated = create_viewers(services, viewers).await?;
     let follows = follow_anchors(services, &anchors, &viewer, &simulated, &mut rng).await?;
+    phases.done("viewers");
     let upcoming = start_sessions(services, &mut anchors, &pool, campaign, &mut rng).await?;
+    phases.done("sessions");
     Ok(World {
         suppliers,
         anchors,
@@ -384,7 +392,33 @@ pub async fn seed(
         viewers: std::sync::Arc::new(simulated),
         follows,
         upcoming,
+        phases_ms: phases.done,
     })
+}
+
+/// How long each step of seeding took, for the log.
+struct Phases {
+    /// Each step's name and milliseconds.
+    done: Vec<(&'static str, u64)>,
+    /// When the current step began.
+    since: std::time::Instant,
+}
+
+impl Phases {
+    fn start() -> Phases {
+        Phases {
+            done: Vec::new(),
+            since: std::time::Instant::now(),
+        }
+    }
+
+    /// The step `name` ends now and the next begins.
+    fn done(&mut self, name: &'static str) {
+        let now = std::time::Instant::now();
+        let ms = u64::try_from(now.duration_since(self.since).as_millis()).unwrap_or(u64::MAX);
+        self.done.push((name, ms));
+        self.since = now;
+    }
 }
 
 async fn create_suppliers(services: &Services, operator: &Actor) -> anyhow::Result<Vec<Supplier>> {
