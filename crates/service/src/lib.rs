@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod after_sales;
+pub mod anchor_pages;
 pub mod catalog;
 pub mod checkout;
 mod error;

@@ -10,6 +10,7 @@
 
 mod accounts;
 pub mod after_sales;
+pub mod anchor_pages;
 pub mod checkout;
 pub mod databases;
 pub mod fulfilment;
