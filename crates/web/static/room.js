@@ -94,13 +94,15 @@
       box.replaceChildren(el("span", { class: "muted" }, t("主播暂未讲解商品", "Nothing is being presented")));
       return;
     }
-    box.replaceChildren(
+    // replaceChildren, unlike el(), would show a null child as the text "null".
+    box.replaceChildren(...[
       product.image_url ? el("img", { src: product.image_url, alt: "" }) : null,
       el("div", { class: "grow" },
         el("div", null, el("span", { class: "badge live" }, t("讲解中", "Now showing")), " ",
           el("span", { class: "title" }, product.title)),
         el("div", null, ...prices(product), " ", el("span", { class: "muted" }, stockText(product.stock_left)))),
-      buyButton(product.sku_id, product.stock_left));
+      buyButton(product.sku_id, product.stock_left),
+    ].filter((child) => child !== null));
   }
 
   function renderShelf() {
