@@ -270,8 +270,8 @@ async fn case_schedule_edit_go_live_and_end(app: &TestApp) {
         .iter()
         .map(|i| {
             (
-                i["sku_id"].as_i64().unwrap(),
-                i["live_price_fen"].as_i64().unwrap(),
+                i["sku_id"].as_i64().expect("a SKU id"),
+                i["live_price_fen"].as_i64().expect("a live price"),
             )
         })
         .collect();
@@ -614,6 +614,27 @@ async fn case_delete_comment_and_mute(app: &TestApp) {
             .expect(200),
         json!([])
     );
+
+    // Likes and comments reach the live dashboard's figures.
+    app.post(
+        &format!("/api/live-sessions/{id}/likes"),
+        &viewer,
+        &json!({"count": 7}),
+    )
+    .await
+    .expect(204);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let shown = browser
+            .get(&format!("/anchor/sessions/{id}/live/stats"))
+            .await;
+        let stats: Value = serde_json::from_str(shown.expect(200)).expect("JSON");
+        if stats["likes"] == 7 && stats["comments"] == 2 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "stats: {stats}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 
     // The anchor is never muted in their own room: the service's code comes back.
     let own_id = app.user_id(&token).await.to_string();

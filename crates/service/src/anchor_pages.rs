@@ -39,9 +39,10 @@ pub struct LiveDashboard {
     /// The session with its stored counters (peak online, unique viewers, likes,
     /// comments; written by the room hub about once a second).
     pub session: LiveSessionView,
-    /// Viewers connected now, as this node's room counts them across nodes; `None` when no
+    /// The room's own counters now (online, and likes and comments before the hub has
+    /// written them to the session, which it does about once a second); `None` when no
     /// room of the session is open on this node.
-    pub online_now: Option<u64>,
+    pub room_now: Option<RoomNow>,
     /// Orders paid so far.
     pub paid_orders: i64,
     /// Units in them.
@@ -55,6 +56,46 @@ pub struct LiveDashboard {
     /// Orders paid per stretch since the session went live, every stretch present (empty
     /// ones as zero); empty before it goes live.
     pub series: Vec<SalesPoint>,
+}
+
+/// A room's counters as its viewers see them now, over all nodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct RoomNow {
+    /// Viewers connected now.
+    pub online: u64,
+    /// Likes since the session was created.
+    pub likes: u64,
+    /// Comments since the session was created.
+    pub comments: u64,
+}
+
+impl LiveDashboard {
+    /// Viewers online now (none when no room is open here).
+    pub fn online(&self) -> u64 {
+        self.room_now.map_or(0, |room| room.online)
+    }
+
+    /// The most viewers online at once: the stored peak, or more if more are online now.
+    pub fn peak_online(&self) -> i64 {
+        let online = i64::try_from(self.online()).unwrap_or(i64::MAX);
+        self.session.counters.peak_online.max(online)
+    }
+
+    /// Likes so far: the room's count when it is open here, which is ahead of the stored one.
+    pub fn likes(&self) -> i64 {
+        let stored = self.session.counters.likes;
+        self.room_now.map_or(stored, |room| {
+            stored.max(i64::try_from(room.likes).unwrap_or(i64::MAX))
+        })
+    }
+
+    /// Comments so far, as [`LiveDashboard::likes`].
+    pub fn comments(&self) -> i64 {
+        let stored = self.session.counters.comments;
+        self.room_now.map_or(stored, |room| {
+            stored.max(i64::try_from(room.comments).unwrap_or(i64::MAX))
+        })
+    }
 }
 
 /// A viewer muted in a session, with the name comments show.
@@ -134,7 +175,11 @@ impl Services {
             }
         };
         Ok(LiveDashboard {
-            online_now: self.rooms.counters(id).map(|c| c.online),
+            room_now: self.rooms.counters(id).map(|c| RoomNow {
+                online: c.online,
+                likes: c.likes,
+                comments: c.comments,
+            }),
             session,
             paid_orders: totals.paid_orders,
             units: totals.units,

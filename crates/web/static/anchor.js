@@ -385,13 +385,9 @@
         if (!stats) {
           return;
         }
-        ['peak_online', 'unique_viewers', 'paid_orders', 'gmv', 'awaiting_payment']
-          .forEach(function (name) { setStat(name, stats[name]); });
-        if (!socket) {
-          setStat('online', stats.online);
-          setStat('likes', stats.likes);
-          setStat('comments', stats.comments);
-        }
+        // The room's own counters, read on the server: the same totals the socket sends.
+        ['online', 'peak_online', 'unique_viewers', 'likes', 'comments', 'paid_orders', 'gmv',
+          'awaiting_payment'].forEach(function (name) { setStat(name, stats[name]); });
         var chart = document.getElementById('sales-chart');
         if (chart && typeof stats.chart_html === 'string') {
           // Markup rendered and escaped by the server, from this site only.

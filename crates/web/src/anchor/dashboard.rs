@@ -67,7 +67,7 @@ pub(super) async fn show(State(state): State<WebState>, page: Page) -> Result<Re
                             }
                         }
                         div.kpis {
-                            div.kpi { b { (board.online_now.unwrap_or(0)) } span { (page.t("在线", "Online now")) } }
+                            div.kpi { b { (board.online()) } span { (page.t("在线", "Online now")) } }
                             div.kpi { b { (board.session.counters.unique_viewers) } span { (page.t("累计观看", "Unique viewers")) } }
                             div.kpi { b { (board.paid_orders) } span { (page.t("成交订单", "Paid orders")) } }
                             div.kpi { b { (yuan(board.gmv_fen)) } span { (page.t("成交额", "GMV")) } }

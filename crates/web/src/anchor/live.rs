@@ -98,11 +98,11 @@ fn dashboard_panel(page: &Page, board: &LiveDashboard) -> Markup {
         section.card #live-dashboard {
             h2 { (page.t("实时数据", "Live dashboard")) }
             div.kpis {
-                div.kpi { b data-stat="online" { (board.online_now.unwrap_or(0)) } span { (page.t("在线人数", "Online now")) } }
-                div.kpi { b data-stat="peak_online" { (counters.peak_online) } span { (page.t("最高在线", "Peak online")) } }
+                div.kpi { b data-stat="online" { (board.online()) } span { (page.t("在线人数", "Online now")) } }
+                div.kpi { b data-stat="peak_online" { (board.peak_online()) } span { (page.t("最高在线", "Peak online")) } }
                 div.kpi { b data-stat="unique_viewers" { (counters.unique_viewers) } span { (page.t("累计观看", "Unique viewers")) } }
-                div.kpi { b data-stat="likes" { (counters.likes) } span { (page.t("点赞", "Likes")) } }
-                div.kpi { b data-stat="comments" { (counters.comments) } span { (page.t("评论", "Comments")) } }
+                div.kpi { b data-stat="likes" { (board.likes()) } span { (page.t("点赞", "Likes")) } }
+                div.kpi { b data-stat="comments" { (board.comments()) } span { (page.t("评论", "Comments")) } }
                 div.kpi { b data-stat="paid_orders" { (board.paid_orders) } span { (page.t("成交订单", "Paid orders")) } }
                 div.kpi { b data-stat="gmv" { (yuan(board.gmv_fen)) } span { (page.t("成交额", "GMV")) } }
                 div.kpi { b data-stat="awaiting_payment" { (board.awaiting_payment) } span { (page.t("待支付", "Awaiting payment")) } }
@@ -387,11 +387,11 @@ pub(super) async fn stats(
         .collect();
     Ok(Json(serde_json::json!({
         "status": board.session.status.as_str(),
-        "online": board.online_now,
-        "peak_online": counters.peak_online,
+        "online": board.room_now.map(|room| room.online),
+        "peak_online": board.peak_online(),
         "unique_viewers": counters.unique_viewers,
-        "likes": counters.likes,
-        "comments": counters.comments,
+        "likes": board.likes(),
+        "comments": board.comments(),
         "paid_orders": board.paid_orders,
         "gmv": yuan(board.gmv_fen),
         "awaiting_payment": board.awaiting_payment,
