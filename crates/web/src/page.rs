@@ -564,12 +564,23 @@ pub fn redirect(to: &str) -> Response {
     } else {
         "/"
     };
+    // A header carries ASCII only: a search for 空调 goes back as %E7%A9%BA%E8%B0%83.
+    let encoded = percent_encoding::utf8_percent_encode(to, LOCATION_UNSAFE).to_string();
     let mut response = StatusCode::SEE_OTHER.into_response();
-    if let Ok(value) = HeaderValue::from_str(to) {
+    if let Ok(value) = HeaderValue::from_str(&encoded) {
         response.headers_mut().insert(LOCATION, value);
     }
     response
 }
+
+/// What a `Location` path may not hold as it is: controls and spaces (non-ASCII bytes are
+/// always encoded); `%`, `?`, `&`, `=` and `/` keep their meaning.
+const LOCATION_UNSAFE: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'<')
+    .add(b'>')
+    .add(b'`');
 
 /// A redirect to `to` that shows `flash` there.
 pub fn redirect_with(to: &str, flash: Flash) -> Response {
@@ -729,6 +740,10 @@ mod tests {
         assert_eq!(location("/orders?x=1").as_deref(), Some("/orders?x=1"));
         assert_eq!(location("//evil.example").as_deref(), Some("/"));
         assert_eq!(location("https://evil.example").as_deref(), Some("/"));
+        assert_eq!(
+            location("/anchor/selection?q=空调").as_deref(),
+            Some("/anchor/selection?q=%E7%A9%BA%E8%B0%83")
+        );
     }
 
     #[test]
