@@ -65,33 +65,7 @@ pub fn routes() -> Router<WebState> {
         )
 }
 
-/// The longest amount a form may carry, in characters: more than any price in fen needs.
-const AMOUNT_MAX_CHARS: usize = 20;
-
-/// An amount in yuan as typed (`8999`, `8,999.00`, `¥8999.5`) in fen; `None` unless it is a
-/// non-negative number with at most two decimals.
-pub(crate) fn parse_yuan(raw: &str) -> Option<i64> {
-    let cleaned: String = raw
-        .trim()
-        .trim_start_matches(['¥', '￥'])
-        .chars()
-        .filter(|c| *c != ',' && !c.is_whitespace())
-        .collect();
-    if cleaned.is_empty() || cleaned.chars().count() > AMOUNT_MAX_CHARS {
-        return None;
-    }
-    let (whole, decimals) = match cleaned.split_once('.') {
-        Some((whole, decimals)) => (whole, decimals),
-        None => (cleaned.as_str(), ""),
-    };
-    let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
-    if whole.is_empty() || !digits(whole) || !digits(decimals) || decimals.len() > 2 {
-        return None;
-    }
-    let yuan: i64 = whole.parse().ok()?;
-    let fen: i64 = format!("{decimals:0<2}").parse().ok()?;
-    yuan.checked_mul(100)?.checked_add(fen)
-}
+pub(crate) use crate::page::parse_yuan;
 
 /// An amount in fen as a form's default value: `8999.00`.
 pub(crate) fn yuan_input(fen: i64) -> String {

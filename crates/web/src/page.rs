@@ -655,6 +655,40 @@ pub fn yuan(fen: i64) -> String {
     format!("{sign}¥{grouped}.{:02}", fen % 100)
 }
 
+/// The most a price typed in yuan may be: ¥100,000,000.00, far above any pool price, so a
+/// slip of the keyboard is refused here rather than overflowing later.
+const YUAN_INPUT_MAX_FEN: i64 = 10_000_000_000;
+
+/// A price typed in yuan (`8999`, `8999.5`, `8,999.00`, `¥8999`) as fen; `None` when it is
+/// not a non-negative amount with at most two decimals.
+pub fn parse_yuan(raw: &str) -> Option<i64> {
+    let cleaned: String = raw
+        .trim()
+        .trim_start_matches(['¥', '￥'])
+        .chars()
+        .filter(|c| *c != ',')
+        .collect();
+    let (whole, fraction) = match cleaned.split_once('.') {
+        Some((whole, fraction)) => (whole, fraction),
+        None => (cleaned.as_str(), ""),
+    };
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() || whole.len() > 12 || fraction.len() > 2 || !digits(whole) {
+        return None;
+    }
+    if !digits(fraction) {
+        return None;
+    }
+    let whole: i64 = whole.parse().ok()?;
+    let fraction: i64 = match fraction.len() {
+        0 => 0,
+        1 => fraction.parse::<i64>().ok()? * 10,
+        _ => fraction.parse().ok()?,
+    };
+    let fen = whole.checked_mul(100)?.checked_add(fraction)?;
+    (fen <= YUAN_INPUT_MAX_FEN).then_some(fen)
+}
+
 /// Basis points as a percentage: `2000` → `20%`, `1250` → `12.5%`.
 pub fn percent(bps: i64) -> String {
     if bps % 100 == 0 {
