@@ -226,7 +226,9 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         max_connections: daihuo_room::limits::DEFAULT_NODE_CONNECTIONS,
         banned_words: None,
     };
-    let services = rooms.services(store).await?;
+    let services = rooms
+        .services(store, daihuo_service::ServiceConfig::default())
+        .await?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("listen on {}", args.listen))?;

@@ -84,6 +84,42 @@ struct ServeArgs {
     /// sandbox lives in this process.
     #[arg(long, env = "DAIHUO_PAYMENT_SECRET", hide_env_values = true)]
     payment_secret: Option<String>,
+    #[command(flatten)]
+    settlement: SettlementArgs,
+}
+
+/// The longest receipt or settlement window a node accepts: a quarter, well past any
+/// platform's (the big ones pay about 15 days after delivery).
+const SETTLEMENT_WINDOW_MAX_DAYS: u64 = 90;
+
+/// When money moves after delivery, per installation (every node should say the same).
+#[derive(Args, Clone, Debug)]
+pub struct SettlementArgs {
+    /// Days after delivery when receipt is confirmed for a buyer who has not confirmed it.
+    #[arg(long, env = "DAIHUO_RECEIPT_AFTER_DAYS", default_value_t = 7,
+        value_parser = clap::value_parser!(u64).range(1..=SETTLEMENT_WINDOW_MAX_DAYS))]
+    receipt_after_days: u64,
+    /// N of T + N: days after completion when an order's money becomes payable.
+    #[arg(long, env = "DAIHUO_SETTLE_AFTER_DAYS", default_value_t = 7,
+        value_parser = clap::value_parser!(u64).range(0..=SETTLEMENT_WINDOW_MAX_DAYS))]
+    settle_after_days: u64,
+    /// Minutes between automatic settlement runs; 0: only operators start runs.
+    #[arg(long, env = "DAIHUO_SETTLEMENT_RUN_EVERY_MINUTES", default_value_t = 60,
+        value_parser = clap::value_parser!(u64).range(0..=7 * 24 * 60))]
+    settlement_run_every_minutes: u64,
+}
+
+impl SettlementArgs {
+    /// The services' settlement policy these flags describe.
+    fn policy(&self) -> daihuo_service::settlement::SettlementPolicy {
+        const DAY: u64 = 24 * 3_600;
+        daihuo_service::settlement::SettlementPolicy {
+            receipt_after: std::time::Duration::from_secs(self.receipt_after_days * DAY),
+            settle_after: std::time::Duration::from_secs(self.settle_after_days * DAY),
+            run_every: (self.settlement_run_every_minutes > 0)
+                .then(|| std::time::Duration::from_secs(self.settlement_run_every_minutes * 60)),
+        }
+    }
 }
 
 /// Where the sandbox payment gateway is mounted on the node's own server.
@@ -123,7 +159,11 @@ struct RoomArgs {
 
 impl RoomArgs {
     /// The services of this node, with rooms alone or joined by NATS.
-    async fn services(&self, store: daihuo_store::Store) -> anyhow::Result<Services> {
+    async fn services(
+        &self,
+        store: daihuo_store::Store,
+        service_config: ServiceConfig,
+    ) -> anyhow::Result<Services> {
         let banned_words = match &self.banned_words {
             None => BannedWords::default_list(),
             Some(path) => BannedWords::default_with(
@@ -155,7 +195,7 @@ impl RoomArgs {
                     .context("join the rooms to NATS")?
             }
         };
-        Ok(Services::with_rooms(store, ServiceConfig::default(), hub))
+        Ok(Services::with_rooms(store, service_config, hub))
     }
 }
 
@@ -246,7 +286,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         None => daihuo_payment::SigningSecret::random(),
     };
     let store = args.store.open().await?;
-    let services = args.rooms.services(store).await?;
+    let config = ServiceConfig {
+        settlement: args.settlement.policy(),
+        ..ServiceConfig::default()
+    };
+    let services = args.rooms.services(store, config).await?;
     ensure_first_operator(&services, &args.store).await?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -441,4 +485,64 @@ async fn import(args: ImportArgs) -> anyhow::Result<()> {
     }
     println!("{}", serde_json::to_string(&report)?);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn serve_args(flags: &[&str]) -> Result<ServeArgs, clap::Error> {
+        let mut argv = vec!["daihuo", "serve"];
+        argv.extend_from_slice(flags);
+        match Cli::try_parse_from(argv)?.command {
+            Command::Serve(args) => Ok(args),
+            _ => unreachable!("the serve subcommand parses as serve"),
+        }
+    }
+
+    #[test]
+    fn settlement_windows_default_to_the_platforms_and_follow_the_flags() {
+        let default = serve_args(&[]).expect("no flags parse").settlement.policy();
+        assert_eq!(
+            default.receipt_after,
+            daihuo_service::settlement::SettlementPolicy::default().receipt_after
+        );
+        assert_eq!(
+            default.settle_after,
+            daihuo_service::settlement::SettlementPolicy::default().settle_after
+        );
+        assert_eq!(default.run_every, Some(Duration::from_secs(3_600)));
+
+        let chosen = serve_args(&[
+            "--receipt-after-days",
+            "10",
+            "--settle-after-days",
+            "15",
+            "--settlement-run-every-minutes",
+            "0",
+        ])
+        .expect("flags in range parse")
+        .settlement
+        .policy();
+        assert_eq!(chosen.receipt_after, Duration::from_secs(10 * 86_400));
+        assert_eq!(chosen.settle_after, Duration::from_secs(15 * 86_400));
+        assert_eq!(chosen.run_every, None, "0 leaves runs to operators");
+    }
+
+    #[test]
+    fn settlement_windows_out_of_range_are_refused_before_serving() {
+        for flags in [
+            ["--receipt-after-days", "0"],
+            ["--settle-after-days", "91"],
+            ["--settlement-run-every-minutes", "10081"],
+        ] {
+            let refused = serve_args(&flags).err().map(|e| e.kind());
+            assert_eq!(
+                refused,
+                Some(clap::error::ErrorKind::ValueValidation),
+                "{flags:?}"
+            );
+        }
+    }
 }
