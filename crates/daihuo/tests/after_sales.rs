@@ -20,27 +20,6 @@ const PRICE: i64 = 899_900;
 const COMMISSION: i64 = 89_990;
 const FEE: i64 = 44_995;
 
-/// The supplier ships the order and reports it delivered at `delivered_at_ms`.
-async fn deliver(app: &TestApp, shop: &Shop, order: i64, delivered_at_ms: i64) {
-    app.post(
-        &format!("/api/supplier/orders/{order}/shipments"),
-        &shop.supplier,
-        &json!({"carrier": "sf", "waybill": "SF1234567890123"}),
-    )
-    .await
-    .expect(200);
-    let report = app
-        .post(
-            &format!("/api/supplier/orders/{order}/tracking"),
-            &shop.supplier,
-            &json!({"events": [{"event_id": "delivered", "stage": "delivered",
-                "at_ms": delivered_at_ms, "detail": "已签收"}]}),
-        )
-        .await
-        .expect(200);
-    assert_eq!(report["order_status"], "delivered", "{report}");
-}
-
 fn requests_of(order: i64) -> String {
     format!("/api/orders/{order}/after-sales")
 }
@@ -126,7 +105,7 @@ async fn case_no_reason_return_of_one_unit(app: &TestApp) {
     let buyer = buyer(app, "ret-buyer", "330106").await;
     let order = buy_and_pay(app, &shop, &buyer, 2).await;
     let token = &buyer.0;
-    deliver(app, &shop, order, now_ms() - HOUR_MS).await;
+    ship_and_deliver(app, &shop, order, now_ms() - HOUR_MS).await;
 
     let path = requests_of(order);
     app.post(
@@ -421,7 +400,7 @@ async fn case_reject_dispute_overturn_refund(app: &TestApp) {
     let buyer = buyer(app, "fault-buyer", "330106").await;
     let token = &buyer.0;
     let order = buy_and_pay(app, &shop, &buyer, 1).await;
-    deliver(app, &shop, order, now_ms() - 2 * DAY_MS).await;
+    ship_and_deliver(app, &shop, order, now_ms() - 2 * DAY_MS).await;
     let view = app
         .post(
             &requests_of(order),
@@ -551,7 +530,7 @@ async fn case_bad_evidence_is_refused(app: &TestApp) {
     let buyer = buyer(app, "proof-buyer", "330106").await;
     let token = &buyer.0;
     let order = buy_and_pay(app, &shop, &buyer, 1).await;
-    deliver(app, &shop, order, now_ms() - HOUR_MS).await;
+    ship_and_deliver(app, &shop, order, now_ms() - HOUR_MS).await;
     let path = requests_of(order);
     let complaint = |evidence: Value| json!({"kind": "quality_complaint", "evidence": evidence});
     let ten = vec!["https://img.example.com/1.jpg"; 10];
@@ -600,7 +579,7 @@ async fn case_outside_the_window_is_refused(app: &TestApp) {
     )
     .await
     .expect_error(409, "after_sales_not_eligible");
-    deliver(app, &shop, order, now_ms() - 8 * DAY_MS).await;
+    ship_and_deliver(app, &shop, order, now_ms() - 8 * DAY_MS).await;
     for kind in [
         "no_reason_return",
         "refund_only_not_shipped",
@@ -635,7 +614,7 @@ async fn case_one_open_request_at_a_time(app: &TestApp) {
     let buyer = buyer(app, "twice-buyer", "330106").await;
     let token = &buyer.0;
     let order = buy_and_pay(app, &shop, &buyer, 2).await;
-    deliver(app, &shop, order, now_ms() - HOUR_MS).await;
+    ship_and_deliver(app, &shop, order, now_ms() - HOUR_MS).await;
     let path = requests_of(order);
     let ask = json!({"kind": "no_reason_return", "units": 1});
     let (first, second) = tokio::join!(app.post(&path, token, &ask), app.post(&path, token, &ask));
@@ -703,8 +682,8 @@ async fn case_quality_record(app: &TestApp) {
     let token = &buyer.0;
     let first = buy_and_pay(app, &shop, &buyer, 1).await;
     let second = buy_and_pay(app, &shop, &buyer, 1).await;
-    deliver(app, &shop, first, now_ms() - HOUR_MS).await;
-    deliver(app, &shop, second, now_ms() - HOUR_MS).await;
+    ship_and_deliver(app, &shop, first, now_ms() - HOUR_MS).await;
+    ship_and_deliver(app, &shop, second, now_ms() - HOUR_MS).await;
     let returned = app
         .post(
             &requests_of(first),

@@ -95,27 +95,6 @@ async fn supplier_id(app: &TestApp, supplier: &str) -> i64 {
         .expect("a supplier id")
 }
 
-/// Ships a routed order and reports it delivered now.
-async fn ship_and_deliver(app: &TestApp, shop: &Shop, order: i64) {
-    app.post(
-        &format!("/api/supplier/orders/{order}/shipments"),
-        &shop.supplier,
-        &json!({"carrier": "sf", "waybill": "SF1234567890123"}),
-    )
-    .await
-    .expect(200);
-    let report = app
-        .post(
-            &format!("/api/supplier/orders/{order}/tracking"),
-            &shop.supplier,
-            &json!({"events": [{"event_id": format!("{order}-delivered"), "stage": "delivered",
-                "at_ms": now_ms() - 1_000, "detail": "已签收"}]}),
-        )
-        .await
-        .expect(200);
-    assert_eq!(report["order_status"], "delivered", "{report}");
-}
-
 /// The review queue lists pending SKUs with their content and prices, pages 20 at a time,
 /// approves one into the pool, and refuses a rejection without a reason with its code.
 async fn case_review_queue(app: &TestApp) {
@@ -362,7 +341,7 @@ async fn case_disputes(app: &TestApp) {
     let shop = shop(app, "dispute", 3, 0).await;
     let buyer = buyer(app, "dispute-buyer", "330106").await;
     let order = buy_and_pay(app, &shop, &buyer, 1).await;
-    ship_and_deliver(app, &shop, order).await;
+    ship_and_deliver(app, &shop, order, now_ms() - 1_000).await;
     let request = app
         .post(
             &format!("/api/orders/{order}/after-sales"),
@@ -535,7 +514,7 @@ async fn case_settlement(app: &TestApp) {
     let shop = shop(app, "settleweb", 3, 0).await;
     let buyer = buyer(app, "settleweb-buyer", "330106").await;
     let order = buy_and_pay(app, &shop, &buyer, 1).await;
-    ship_and_deliver(app, &shop, order).await;
+    ship_and_deliver(app, &shop, order, now_ms() - 1_000).await;
     let split = app
         .get(&format!("/api/orders/{order}"), &buyer.0)
         .await

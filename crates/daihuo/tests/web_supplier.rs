@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::supplier::{buy_and_pay, buyer, order_status, shop, wait_until, Shop};
+use common::supplier::{buy_and_pay, buyer, order_status, ship_and_deliver, shop, wait_until};
 use common::web::{Browser, Shown};
 use common::{sku, with, TestApp, PASSWORD};
 use serde_json::{json, Value};
@@ -553,27 +553,6 @@ async fn requests_of(app: &TestApp, buyer: &str, order: i64) -> Vec<Value> {
         .expect("requests")
 }
 
-/// Ships and delivers an order through the API.
-async fn deliver(app: &TestApp, shop: &Shop, order: i64) {
-    app.post(
-        &format!("/api/supplier/orders/{order}/shipments"),
-        &shop.supplier,
-        &json!({"carrier": "zto", "waybill": "123456789012"}),
-    )
-    .await
-    .expect(200);
-    let report = app
-        .post(
-            &format!("/api/supplier/orders/{order}/tracking"),
-            &shop.supplier,
-            &json!({"events": [{"event_id": "d", "stage": "delivered",
-                "at_ms": common::now_ms() - 1_000}]}),
-        )
-        .await
-        .expect(200);
-    assert_eq!(report["order_status"], "delivered");
-}
-
 /// Decisions on the after-sales page take effect: a rejection without a reason is refused
 /// with its code, an approval of a refund before shipment refunds it; a quality complaint
 /// shows its evidence, is approved, and the returned goods are received on the page, which
@@ -623,7 +602,7 @@ async fn case_after_sales_through_the_page(app: &TestApp) {
     );
 
     let late = buy_and_pay(app, &shop, &customer, 1).await;
-    deliver(app, &shop, late).await;
+    ship_and_deliver(app, &shop, late, common::now_ms() - 1_000).await;
     let photo = "https://img.example.com/evidence/cracked-panel.jpg";
     let complaint = app
         .post(

@@ -283,3 +283,25 @@ where
     );
     id
 }
+
+/// The supplier ships a routed order (SF) and reports it delivered at `delivered_at_ms`,
+/// through the API; panics unless the order is then `delivered`.
+pub async fn ship_and_deliver(app: &TestApp, shop: &Shop, order: i64, delivered_at_ms: i64) {
+    app.post(
+        &format!("/api/supplier/orders/{order}/shipments"),
+        &shop.supplier,
+        &json!({"carrier": "sf", "waybill": "SF1234567890123"}),
+    )
+    .await
+    .expect(200);
+    let report = app
+        .post(
+            &format!("/api/supplier/orders/{order}/tracking"),
+            &shop.supplier,
+            &json!({"events": [{"event_id": format!("{order}-delivered"), "stage": "delivered",
+                "at_ms": delivered_at_ms, "detail": "已签收"}]}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(report["order_status"], "delivered", "{report}");
+}
