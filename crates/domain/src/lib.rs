@@ -1,6 +1,7 @@
 //! The pure domain of daihuo: money, identifiers, the product pool's rules, live sessions'
 //! rules and the text rules of search, and what follows a sale: warehouse routing and the
-//! shipping promise, waybills, tracking timelines, after-sales and the settlement ledger.
+//! shipping promise, waybills, tracking timelines, after-sales and the settlement ledger;
+//! and the data that ties them together: demand forecasts.
 //!
 //! Architecture invariant: this crate does no I/O. It has no async, no SQL and no HTTP; it
 //! only turns input into types that cannot hold an invalid value and decides what the rules
@@ -11,6 +12,7 @@ pub mod address;
 pub mod after_sales;
 pub mod catalog;
 pub mod flash;
+pub mod forecast;
 pub mod fulfilment;
 pub mod ids;
 pub mod ledger;
