@@ -4,13 +4,35 @@
 //! One model serves two uses. Before a live session the services forecast each shelved
 //! SKU's units from its series of past sessions (price = the live price's depth against the
 //! pool price, promotion = a flash sale or a campaign); `daihuo forecast eval` runs the same
-//! model on real retail panels (docs/FORECASTING.md), so the figure shown to a supplier is
-//! backed by a measurement, not an assertion.
+//! model on real retail panels ([`eval`], docs/FORECASTING.md), so the figure shown to a
+//! supplier is backed by a measurement, not an assertion.
 //!
-//! The model: the log of units is explained by the log of price and by promotion (least
-//! squares, shrunk toward zero when the history is short), a seasonal index when the series
-//! is long enough, and an exponentially smoothed level of what remains. Prediction intervals
-//! come from the model's own one-step errors on the history, widened with the horizon.
+//! The model works on the log of units (plus one, so a period without sales is 0):
+//!
+//! ```text
+//! log(units + 1) = level + seasonal + elasticity × log(price ÷ mean price) + lift × promo + error
+//! ```
+//!
+//! - The level is exponentially smoothed, optionally with a damped trend. Its smoothing
+//!   constants are chosen per series from a small grid by the error of the series' own
+//!   in-sample forecasts over the horizon asked for.
+//! - The price elasticity, the promotion lift and the seasonal profile are regression
+//!   weights. For fixed smoothing constants the smoothed level is a linear filter of its
+//!   input, so the weights are found by least squares on what the filter does not predict
+//!   (the one-step innovations of the log units and of each regressor): the level and the
+//!   effects are fitted together, not one after the other.
+//! - The weights are shrunk toward a prior: no effect for a series alone; in a panel
+//!   ([`forecast_panel`]), toward the panel's pooled elasticity and lift, as far as the
+//!   series' own evidence is weak and the series differ (a random-effects meta-analysis,
+//!   DerSimonian–Laird). A series that never had a promotion still gets the panel's lift
+//!   when one is planned.
+//! - The prediction interval comes from the empirical quantiles of the series' in-sample
+//!   forecast errors at each horizon, on the log scale.
+//!
+//! Everything is deterministic: no randomness, and every loop runs in input order.
+
+pub mod eval;
+mod solve;
 
 use serde::{Deserialize, Serialize};
 
@@ -27,10 +49,10 @@ pub struct Observation {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Conditions {
     /// The price, in any unit that is the same across the series (a ratio to a reference
-    /// price works); `None` when unknown.
+    /// price works); `None` when unknown, which the model reads as the series' usual price.
     pub price: Option<f64>,
     /// Promotion intensity from 0 (none) to 1 (full: on display, in a feature, a flash
-    /// sale); `None` when unknown.
+    /// sale); `None` when unknown, which the model reads as none.
     pub promo: Option<f64>,
 }
 
@@ -53,14 +75,25 @@ impl Default for Settings {
 }
 
 /// A forecast for one future period.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Interval {
-    /// The expected units.
+    /// The expected units (the median of the forecast distribution, which is what an
+    /// absolute-error measure such as WAPE rewards).
     pub mean: f64,
     /// The lower end of the prediction interval (never below 0).
     pub lower: f64,
     /// The upper end of the prediction interval.
     pub upper: f64,
+}
+
+/// One series of a panel: its history and the planned conditions of the periods to
+/// forecast (empty when the series is only there to inform the others).
+#[derive(Debug, Clone, Copy)]
+pub struct PanelSeries<'a> {
+    /// The past periods, oldest first.
+    pub history: &'a [Observation],
+    /// One entry per period to forecast, in order.
+    pub future: &'a [Conditions],
 }
 
 /// Forecasts one period per entry of `future` (its planned conditions), after `history`.
@@ -71,146 +104,686 @@ pub fn forecast(
     future: &[Conditions],
     settings: &Settings,
 ) -> Vec<Interval> {
-    if history.is_empty() {
-        return future
+    forecast_panel(&[PanelSeries { history, future }], settings)
+        .pop()
+        .unwrap_or_default()
+}
+
+/// Forecasts each series of a panel, sharing what the series have in common: each series'
+/// price elasticity and promotion lift are shrunk toward the panel's pooled estimates
+/// (module documentation). Returns one forecast per series, in order, each with one
+/// interval per entry of its `future`.
+pub fn forecast_panel(panel: &[PanelSeries<'_>], settings: &Settings) -> Vec<Vec<Interval>> {
+    let horizon = panel
+        .iter()
+        .map(|s| s.future.len())
+        .max()
+        .unwrap_or(0)
+        .clamp(1, SELECTION_HORIZON_MAX);
+    let designs: Vec<Option<Design>> = panel
+        .iter()
+        .map(|s| Design::new(s.history, s.future, settings.season))
+        .collect();
+    // Each series on its own, with a weak prior, to measure its effects for the pool; only
+    // worth it when enough series vary in price or promotion to pool.
+    let poolable = [PRICE, PROMO]
+        .into_iter()
+        .any(|j| designs.iter().flatten().filter(|d| d.varies(j)).count() >= POOL_SERIES_MIN);
+    let moments: Vec<Vec<Moments>> = designs
+        .iter()
+        .map(|d| match d {
+            Some(d) => SMOOTHING_GRID.iter().map(|s| Moments::new(d, *s)).collect(),
+            None => Vec::new(),
+        })
+        .collect();
+    let pooled = if poolable {
+        let own: Vec<Option<Fit>> = designs
             .iter()
-            .map(|_| Interval {
-                mean: 0.0,
-                lower: 0.0,
-                upper: 0.0,
+            .zip(&moments)
+            .map(|(d, m)| {
+                d.as_ref()
+                    .map(|d| Fit::choose(d, m, &Prior::weak(d.width()), horizon))
             })
             .collect();
-    }
-    let effects = Effects::fit(history);
-    let season = settings.season.max(1);
-    let logs: Vec<f64> = history
+        Prior::pooled(&designs, &own)
+    } else {
+        None
+    };
+    designs
         .iter()
-        .map(|o| (o.units.max(0.0) + 1.0).ln() - effects.of(&o.conditions))
-        .collect();
-    let seasonal = seasonal_index(&logs, season);
-    // Exponential smoothing of the level of what price, promotion and season leave, with
-    // the one-step errors it makes kept for the interval.
-    const ALPHA: f64 = 0.3;
-    let mut level = logs[0] - seasonal[0];
-    let mut errors = Vec::with_capacity(logs.len());
-    for (t, log) in logs.iter().enumerate().skip(1) {
-        let predicted = level + seasonal[t % season];
-        errors.push(log - predicted);
-        level += ALPHA * (log - seasonal[t % season] - level);
-    }
-    let spread = quantile_spread(&errors, settings.coverage);
-    future
-        .iter()
-        .enumerate()
-        .map(|(h, conditions)| {
-            let t = history.len() + h;
-            let centre = level + seasonal[t % season] + effects.of(conditions);
-            let widen = ((h + 1) as f64).sqrt();
-            Interval {
-                mean: (centre.exp() - 1.0).max(0.0),
-                lower: ((centre + spread.0 * widen).exp() - 1.0).max(0.0),
-                upper: ((centre + spread.1 * widen).exp() - 1.0).max(0.0),
+        .zip(&moments)
+        .zip(panel)
+        .map(|((design, moments), series)| match design {
+            None => vec![Interval::default(); series.future.len()],
+            Some(design) => {
+                let prior = pooled.clone().unwrap_or_else(|| Prior::standard(design));
+                Fit::choose(design, moments, &prior, horizon).forecast(design, settings.coverage)
             }
         })
         .collect()
 }
 
-/// The effect of price (an elasticity on its log) and promotion on the log of units.
-#[derive(Debug, Clone, Copy, Default)]
-struct Effects {
-    elasticity: f64,
-    promo_lift: f64,
-    mean_log_price: f64,
+/// The longest horizon whose in-sample errors choose the smoothing constants: further out
+/// the errors add cost but hardly change the choice.
+const SELECTION_HORIZON_MAX: usize = 8;
+
+/// Regressors by position in a design's rows.
+const PRICE: usize = 0;
+const PROMO: usize = 1;
+const COVARIATES: usize = 2;
+
+/// Seasons up to this many periods get one effect per position (6 for weekdays); longer
+/// ones (52 weeks) a few smooth waves, since a year of weeks holds too few points per week.
+const SEASON_DUMMIES_MAX: usize = 12;
+/// Sine and cosine pairs that describe a long season.
+const SEASON_WAVES: usize = 3;
+/// A seasonal profile is fitted only from at least this many whole seasons of history.
+const SEASONS_TO_FIT: usize = 2;
+
+/// A series turned into numbers: log units and the regressors of its history and future.
+#[derive(Debug, Clone)]
+struct Design {
+    /// log(units + 1) per past period.
+    logs: Vec<f64>,
+    /// The regressors over the past, one column each: price, promotion, then the seasonal
+    /// ones.
+    columns: Vec<Vec<f64>>,
+    /// The regressors that vary in the history; the others say nothing about it, so their
+    /// weights stay at the prior's.
+    active: Vec<usize>,
+    /// The regressors per future period.
+    future: Vec<Vec<f64>>,
 }
 
-impl Effects {
-    /// Least squares of log units on log price and promotion, each fitted on its own when it
-    /// varies, shrunk toward no effect by the history's length.
-    fn fit(history: &[Observation]) -> Self {
-        let logs: Vec<f64> = history
+impl Design {
+    /// `None` for an empty history, which nothing can be fitted on.
+    fn new(history: &[Observation], future: &[Conditions], season: usize) -> Option<Self> {
+        if history.is_empty() {
+            return None;
+        }
+        let known_log_prices: Vec<f64> = history
             .iter()
-            .map(|o| (o.units.max(0.0) + 1.0).ln())
+            .filter_map(|o| log_price(&o.conditions))
             .collect();
-        let prices: Vec<Option<f64>> = history
+        let mean_log_price = if known_log_prices.is_empty() {
+            None
+        } else {
+            Some(known_log_prices.iter().sum::<f64>() / known_log_prices.len() as f64)
+        };
+        let seasonal = Seasonal::new(season, history.len());
+        let row = |t: usize, conditions: &Conditions| {
+            let mut row = vec![0.0; COVARIATES + seasonal.width()];
+            if let (Some(mean), Some(log)) = (mean_log_price, log_price(conditions)) {
+                row[PRICE] = log - mean;
+            }
+            row[PROMO] = promo(conditions);
+            seasonal.fill(t, &mut row[COVARIATES..]);
+            row
+        };
+        let past: Vec<Vec<f64>> = history
             .iter()
-            .map(|o| o.conditions.price.filter(|p| *p > 0.0).map(f64::ln))
+            .enumerate()
+            .map(|(t, o)| row(t, &o.conditions))
             .collect();
-        let promos: Vec<Option<f64>> = history.iter().map(|o| o.conditions.promo).collect();
-        let (elasticity, mean_log_price) = slope(&prices, &logs);
-        let (promo_lift, _) = slope(&promos, &logs);
-        let shrink = history.len() as f64 / (history.len() as f64 + 8.0);
-        Self {
-            elasticity: (elasticity * shrink).clamp(-6.0, 0.0),
-            promo_lift: (promo_lift * shrink).clamp(0.0, 3.0),
-            mean_log_price,
+        let columns: Vec<Vec<f64>> = (0..past[0].len())
+            .map(|j| past.iter().map(|row| row[j]).collect())
+            .collect();
+        let active = (0..columns.len())
+            .filter(|j| {
+                let first = columns[*j][0];
+                columns[*j].iter().any(|v| (v - first).abs() > 1e-9)
+            })
+            .collect();
+        Some(Self {
+            logs: history.iter().map(|o| log_units(o.units)).collect(),
+            columns,
+            active,
+            future: future
+                .iter()
+                .enumerate()
+                .map(|(h, c)| row(history.len() + h, c))
+                .collect(),
+        })
+    }
+
+    fn width(&self) -> usize {
+        self.columns.len()
+    }
+
+    /// Whether regressor `j` varies in the history (else the history says nothing of it).
+    fn varies(&self, j: usize) -> bool {
+        self.active.contains(&j)
+    }
+}
+
+/// The log of units plus one; anything not a finite non-negative number counts as 0.
+fn log_units(units: f64) -> f64 {
+    if units.is_finite() && units > 0.0 {
+        units.ln_1p()
+    } else {
+        0.0
+    }
+}
+
+fn log_price(conditions: &Conditions) -> Option<f64> {
+    conditions
+        .price
+        .filter(|p| p.is_finite() && *p > 0.0)
+        .map(f64::ln)
+}
+
+fn promo(conditions: &Conditions) -> f64 {
+    conditions
+        .promo
+        .filter(|p| p.is_finite())
+        .map_or(0.0, |p| p.clamp(0.0, 1.0))
+}
+
+/// How a season enters the regression.
+#[derive(Debug, Clone, Copy)]
+enum Seasonal {
+    /// No seasonal profile (no season, or too little history to fit one).
+    None,
+    /// One effect per position but the first, which is minus their sum.
+    Positions(usize),
+    /// Sine and cosine waves of the season's length.
+    Waves(usize),
+}
+
+impl Seasonal {
+    fn new(season: usize, history: usize) -> Self {
+        if season < 2 || history < SEASONS_TO_FIT * season {
+            Self::None
+        } else if season <= SEASON_DUMMIES_MAX {
+            Self::Positions(season)
+        } else {
+            Self::Waves(season)
         }
     }
 
-    fn of(&self, conditions: &Conditions) -> f64 {
-        let price = conditions
-            .price
-            .filter(|p| *p > 0.0)
-            .map_or(0.0, |p| self.elasticity * (p.ln() - self.mean_log_price));
-        let promo = conditions
-            .promo
-            .map_or(0.0, |p| self.promo_lift * p.clamp(0.0, 1.0));
-        price + promo
+    fn width(&self) -> usize {
+        match self {
+            Self::None => 0,
+            Self::Positions(season) => season - 1,
+            Self::Waves(_) => 2 * SEASON_WAVES,
+        }
+    }
+
+    fn fill(&self, t: usize, out: &mut [f64]) {
+        match *self {
+            Self::None => {}
+            Self::Positions(season) => {
+                let position = t % season;
+                for (j, value) in out.iter_mut().enumerate() {
+                    *value = if position == j + 1 {
+                        1.0
+                    } else if position == 0 {
+                        -1.0
+                    } else {
+                        0.0
+                    };
+                }
+            }
+            Self::Waves(season) => {
+                let phase = std::f64::consts::TAU * (t % season) as f64 / season as f64;
+                for k in 0..SEASON_WAVES {
+                    let angle = phase * (k + 1) as f64;
+                    out[2 * k] = angle.sin();
+                    out[2 * k + 1] = angle.cos();
+                }
+            }
+        }
     }
 }
 
-/// The least-squares slope of `y` on the known values of `x`, and the mean of those `x`;
-/// zero when `x` does not vary.
-fn slope(x: &[Option<f64>], y: &[f64]) -> (f64, f64) {
-    let pairs: Vec<(f64, f64)> = x
+/// Smoothing constants of the level and its damped trend. For fixed constants the filter
+/// is linear in its input, which is what lets the regression weights be fitted jointly.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Smoothing {
+    /// How much of each surprise moves the level.
+    alpha: f64,
+    /// How much of each surprise moves the trend (0: no trend).
+    beta: f64,
+    /// How much of the trend carries into the next period.
+    phi: f64,
+}
+
+/// The constants tried for each series, level only and with a damped trend.
+const SMOOTHING_GRID: &[Smoothing] = &{
+    const ALPHAS: [f64; 11] = [0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.65, 0.8, 1.0];
+    let mut grid = [Smoothing {
+        alpha: 0.0,
+        beta: 0.0,
+        phi: 0.0,
+    }; 33];
+    let mut i = 0;
+    while i < ALPHAS.len() {
+        grid[3 * i] = Smoothing {
+            alpha: ALPHAS[i],
+            beta: 0.0,
+            phi: 0.0,
+        };
+        grid[3 * i + 1] = Smoothing {
+            alpha: ALPHAS[i],
+            beta: 0.02,
+            phi: 0.9,
+        };
+        grid[3 * i + 2] = Smoothing {
+            alpha: ALPHAS[i],
+            beta: 0.1,
+            phi: 0.8,
+        };
+        i += 1;
+    }
+    grid
+};
+
+/// Periods whose level rests on the first few values only; their errors choose nothing.
+const BURN_IN: usize = 4;
+
+/// The states of the filter over a series.
+struct Filtered {
+    /// The one-step error at each period (the first is the initial level's own).
+    innovations: Vec<f64>,
+    /// Level and trend after each period.
+    states: Vec<(f64, f64)>,
+}
+
+impl Smoothing {
+    fn run(&self, input: &[f64]) -> Filtered {
+        let start = input.len().min(BURN_IN);
+        let mut level = input[..start].iter().sum::<f64>() / start as f64;
+        let mut trend = 0.0;
+        let mut innovations = Vec::with_capacity(input.len());
+        let mut states = Vec::with_capacity(input.len());
+        for value in input {
+            let predicted = level + self.phi * trend;
+            let error = value - predicted;
+            innovations.push(error);
+            level = predicted + self.alpha * error;
+            trend = self.phi * trend + self.beta * error;
+            states.push((level, trend));
+        }
+        Filtered {
+            innovations,
+            states,
+        }
+    }
+
+    /// The trend's total contribution `h` periods after a state.
+    fn trend_sum(&self, h: usize) -> f64 {
+        let mut total = 0.0;
+        let mut factor = 1.0;
+        for _ in 0..h {
+            factor *= self.phi;
+            total += factor;
+        }
+        total
+    }
+}
+
+/// What the regression weights are shrunk toward, and how tightly.
+#[derive(Debug, Clone)]
+struct Prior {
+    mean: Vec<f64>,
+    /// The prior's standard deviation per weight.
+    spread: Vec<f64>,
+}
+
+/// A panel pools a regressor only when at least this many series vary in it.
+const POOL_SERIES_MIN: usize = 3;
+/// The least spread a pooled prior keeps, so that a series with strong evidence of its own
+/// can still differ from the panel.
+const POOLED_SPREAD_MIN: f64 = 0.05;
+
+impl Prior {
+    /// Almost no prior: to measure a series' own effects.
+    fn weak(width: usize) -> Self {
+        Self {
+            mean: vec![0.0; width],
+            spread: vec![10.0; width],
+        }
+    }
+
+    /// A series on its own: no effect unless its history shows one; elasticities of a few
+    /// units and lifts of a few fold are plausible, seasonal swings are smaller.
+    fn standard(design: &Design) -> Self {
+        let mut spread = vec![0.5; design.width()];
+        spread[PRICE] = 2.0;
+        spread[PROMO] = 1.5;
+        Self {
+            mean: vec![0.0; design.width()],
+            spread,
+        }
+    }
+
+    /// The panel's prior for price and promotion, by a random-effects meta-analysis of
+    /// each series' own estimates; seasonal weights keep the standard prior, since series
+    /// may start at different points of their season. `None` when no regressor is pooled.
+    fn pooled(designs: &[Option<Design>], own: &[Option<Fit>]) -> Option<Self> {
+        let width = designs.iter().flatten().map(Design::width).next()?;
+        let mut prior = Prior {
+            mean: vec![0.0; width],
+            spread: vec![0.5; width],
+        };
+        prior.spread[PRICE] = 2.0;
+        prior.spread[PROMO] = 1.5;
+        let mut any = false;
+        for j in [PRICE, PROMO] {
+            let estimates: Vec<(f64, f64)> = designs
+                .iter()
+                .zip(own)
+                .filter_map(|(design, fit)| match (design, fit) {
+                    (Some(design), Some(fit)) if design.varies(j) => {
+                        let variance = fit.variances[j];
+                        (variance.is_finite() && variance > 0.0)
+                            .then_some((fit.weights[j], variance))
+                    }
+                    _ => None,
+                })
+                .collect();
+            if estimates.len() < POOL_SERIES_MIN {
+                continue;
+            }
+            let (mean, spread) = random_effects(&estimates);
+            prior.mean[j] = mean;
+            prior.spread[j] = spread.max(POOLED_SPREAD_MIN);
+            any = true;
+        }
+        any.then_some(prior)
+    }
+}
+
+/// DerSimonian–Laird: the pooled mean of estimates with their sampling variances, and the
+/// spread of the true effects between series.
+fn random_effects(estimates: &[(f64, f64)]) -> (f64, f64) {
+    let weights: Vec<f64> = estimates.iter().map(|(_, v)| 1.0 / v).collect();
+    let total: f64 = weights.iter().sum();
+    let fixed = estimates
         .iter()
-        .zip(y)
-        .filter_map(|(x, y)| x.map(|x| (x, *y)))
-        .collect();
-    if pairs.len() < 3 {
-        return (0.0, pairs.first().map_or(0.0, |p| p.0));
-    }
-    let n = pairs.len() as f64;
-    let mean_x = pairs.iter().map(|p| p.0).sum::<f64>() / n;
-    let mean_y = pairs.iter().map(|p| p.1).sum::<f64>() / n;
-    let sxx: f64 = pairs.iter().map(|p| (p.0 - mean_x).powi(2)).sum();
-    if sxx < 1e-12 {
-        return (0.0, mean_x);
-    }
-    let sxy: f64 = pairs.iter().map(|p| (p.0 - mean_x) * (p.1 - mean_y)).sum();
-    (sxy / sxx, mean_x)
+        .zip(&weights)
+        .map(|((x, _), w)| w * x)
+        .sum::<f64>()
+        / total;
+    let q: f64 = estimates
+        .iter()
+        .zip(&weights)
+        .map(|((x, _), w)| w * (x - fixed).powi(2))
+        .sum();
+    let squares: f64 = weights.iter().map(|w| w * w).sum();
+    let between = ((q - (estimates.len() - 1) as f64) / (total - squares / total)).max(0.0);
+    let (sum, norm) = estimates.iter().fold((0.0, 0.0), |(sum, norm), (x, v)| {
+        let w = 1.0 / (v + between);
+        (sum + w * x, norm + w)
+    });
+    (sum / norm, between.sqrt())
 }
 
-/// Additive seasonal indices on the log scale, one per position in the season; zeros when
-/// the series holds fewer than two full seasons.
-fn seasonal_index(logs: &[f64], season: usize) -> Vec<f64> {
-    let mut index = vec![0.0; season];
-    if season < 2 || logs.len() < 2 * season {
-        return index;
-    }
-    let mean = logs.iter().sum::<f64>() / logs.len() as f64;
-    let mut counts = vec![0usize; season];
-    for (t, log) in logs.iter().enumerate() {
-        index[t % season] += log - mean;
-        counts[t % season] += 1;
-    }
-    for (value, count) in index.iter_mut().zip(counts) {
-        *value /= count.max(1) as f64;
-    }
-    index
+/// What the regression needs for one choice of smoothing constants, computed once per
+/// series: sums of products of the innovations of the log units and of the regressors that
+/// vary (in the order of [`Design::active`]).
+#[derive(Debug, Clone)]
+struct Moments {
+    smoothing: Smoothing,
+    /// Σ x̃ x̃ᵀ over the regressors' innovations.
+    gram: Vec<Vec<f64>>,
+    /// Σ x̃ ỹ.
+    moment: Vec<f64>,
+    /// Σ ỹ².
+    target_squares: f64,
+    /// Innovations summed over (the first, the initial level's own, is left out).
+    count: f64,
+    /// Each varying regressor's filter state after the last past period: what the level
+    /// has already absorbed of it.
+    column_states: Vec<(f64, f64)>,
 }
 
-/// The lower and upper quantiles of one-step errors for a central interval of `coverage`;
-/// with too few errors to tell, a spread of one unit on the log scale each way.
-fn quantile_spread(errors: &[f64], coverage: f64) -> (f64, f64) {
-    const FEWEST_ERRORS: usize = 5;
-    if errors.len() < FEWEST_ERRORS {
-        return (-1.0, 1.0);
+impl Moments {
+    fn new(design: &Design, smoothing: Smoothing) -> Self {
+        let target = smoothing.run(&design.logs).innovations;
+        let filtered: Vec<Filtered> = design
+            .active
+            .iter()
+            .map(|j| smoothing.run(&design.columns[*j]))
+            .collect();
+        let width = filtered.len();
+        let mut gram = vec![vec![0.0; width]; width];
+        let mut moment = vec![0.0; width];
+        for a in 0..width {
+            let x = &filtered[a].innovations[1..];
+            moment[a] = dot(x, &target[1..]);
+            for b in a..width {
+                gram[a][b] = dot(x, &filtered[b].innovations[1..]);
+                gram[b][a] = gram[a][b];
+            }
+        }
+        Self {
+            smoothing,
+            gram,
+            moment,
+            target_squares: dot(&target[1..], &target[1..]),
+            count: (target.len() - 1).max(1) as f64,
+            column_states: filtered
+                .iter()
+                .map(|f| f.states.last().copied().unwrap_or_default())
+                .collect(),
+        }
     }
-    let mut sorted = errors.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let tail = (1.0 - coverage.clamp(0.5, 0.99)) / 2.0;
-    let at = |q: f64| sorted[((sorted.len() - 1) as f64 * q).round() as usize];
-    (at(tail), at(1.0 - tail))
+
+    /// The mean squared innovation left after `weights` (over the varying regressors).
+    fn noise(&self, weights: &[f64]) -> f64 {
+        let explained = dot(weights, &self.moment);
+        let quadratic: f64 = self
+            .gram
+            .iter()
+            .zip(weights)
+            .map(|(row, w)| w * dot(row, weights))
+            .sum();
+        ((self.target_squares - 2.0 * explained + quadratic) / self.count).max(0.0)
+    }
+}
+
+/// A fitted series: smoothing constants, regression weights and in-sample errors.
+#[derive(Debug, Clone)]
+struct Fit {
+    smoothing: Smoothing,
+    /// One weight per regressor of the design.
+    weights: Vec<f64>,
+    /// Sampling variance of each weight (for pooling); infinite for those the history says
+    /// nothing about.
+    variances: Vec<f64>,
+    /// (Σ x̃ x̃ᵀ + penalty)⁻¹ over the varying regressors: with the noise variance, the
+    /// weights' covariance, which widens the interval where the future's regressors lie
+    /// far from what the history pinned down.
+    leverage: Vec<Vec<f64>>,
+    /// The varying regressors' filter states after the last past period.
+    column_states: Vec<(f64, f64)>,
+    /// Level and trend after the last past period.
+    state: (f64, f64),
+    /// In-sample errors of log units per horizon (index 0: one period ahead).
+    errors: Vec<Vec<f64>>,
+    /// Mean squared in-sample error over the selection horizons.
+    score: f64,
+}
+
+impl Fit {
+    /// The best fit over the smoothing grid (one [`Moments`] per constant) by in-sample
+    /// error up to `horizon` periods ahead; ties go to the first, so the choice is
+    /// deterministic.
+    fn choose(design: &Design, moments: &[Moments], prior: &Prior, horizon: usize) -> Fit {
+        let mut best: Option<Fit> = None;
+        for moments in moments {
+            let fit = Fit::new(design, moments, prior, horizon);
+            if best.as_ref().is_none_or(|b| fit.score < b.score) {
+                best = Some(fit);
+            }
+        }
+        best.unwrap_or_else(|| Fit::new(design, &moments[0], prior, horizon))
+    }
+
+    fn new(design: &Design, moments: &Moments, prior: &Prior, horizon: usize) -> Fit {
+        let smoothing = moments.smoothing;
+        let (weights, variances, leverage) = regress(design, moments, prior);
+        let mut adjusted = design.logs.clone();
+        for (column, weight) in design.columns.iter().zip(&weights) {
+            if *weight != 0.0 {
+                for (value, x) in adjusted.iter_mut().zip(column) {
+                    *value -= weight * x;
+                }
+            }
+        }
+        let filtered = smoothing.run(&adjusted);
+        let n = adjusted.len();
+        let trend_sums: Vec<f64> = (1..=horizon).map(|h| smoothing.trend_sum(h)).collect();
+        let mut errors = vec![Vec::new(); horizon];
+        for (t, (level, trend)) in filtered.states.iter().enumerate().skip(BURN_IN - 1) {
+            for (h, errors) in errors.iter_mut().enumerate() {
+                let target = t + h + 1;
+                if target >= n {
+                    break;
+                }
+                errors.push(adjusted[target] - level - trend_sums[h] * trend);
+            }
+        }
+        let (sum, count) = errors
+            .iter()
+            .flatten()
+            .fold((0.0, 0usize), |(s, c), e| (s + e * e, c + 1));
+        Fit {
+            smoothing,
+            weights,
+            variances,
+            leverage,
+            column_states: moments.column_states.clone(),
+            state: filtered.states[n - 1],
+            errors,
+            score: if count == 0 {
+                f64::INFINITY
+            } else {
+                sum / count as f64
+            },
+        }
+    }
+
+    fn forecast(&self, design: &Design, coverage: f64) -> Vec<Interval> {
+        let (level, trend) = self.state;
+        design
+            .future
+            .iter()
+            .enumerate()
+            .map(|(h, row)| {
+                let trend_sum = self.smoothing.trend_sum(h + 1);
+                let centre = level + trend_sum * trend + dot(row, &self.weights);
+                // How far the future's regressors sit from what the level already holds
+                // of them, in units of the weights' uncertainty.
+                let surprise: Vec<f64> = design
+                    .active
+                    .iter()
+                    .zip(&self.column_states)
+                    .map(|(j, (l, b))| row[*j] - l - trend_sum * b)
+                    .collect();
+                let leverage: f64 = self
+                    .leverage
+                    .iter()
+                    .zip(&surprise)
+                    .map(|(r, d)| d * dot(r, &surprise))
+                    .sum();
+                let widen = (1.0 + leverage.max(0.0)).sqrt();
+                let (low, high) = self.spread(h, coverage);
+                Interval {
+                    mean: centre.exp_m1().max(0.0),
+                    lower: (centre + low * widen).exp_m1().max(0.0),
+                    upper: (centre + high * widen).exp_m1().max(0.0),
+                }
+            })
+            .collect()
+    }
+
+    /// The quantiles of in-sample errors `h + 1` periods ahead for a central interval of
+    /// `coverage`; past the horizons with enough errors, the furthest such horizon's,
+    /// widened like a random walk's; with none, one unit of log each way.
+    fn spread(&self, h: usize, coverage: f64) -> (f64, f64) {
+        const FEWEST_ERRORS: usize = 8;
+        let usable = self
+            .errors
+            .iter()
+            .take(h + 1)
+            .rposition(|e| e.len() >= FEWEST_ERRORS);
+        let Some(at) = usable else {
+            let widen = ((h + 1) as f64).sqrt();
+            return (-widen, widen);
+        };
+        let widen = ((h + 1) as f64 / (at + 1) as f64).sqrt();
+        let mut sorted = self.errors[at].clone();
+        sorted.sort_by(f64::total_cmp);
+        // The order statistics a split-conformal interval takes: with n errors, the
+        // ⌊(n + 1)·tail⌋-th from each end, which covers at least the share asked for when
+        // the future errors are like the past ones (a plain quantile of n errors covers
+        // about n / (n + 1) of it, too little for short histories).
+        let tail = (1.0 - coverage.clamp(0.5, 0.99)) / 2.0;
+        let n = sorted.len();
+        let rank = (((n + 1) as f64 * tail).floor() as usize).clamp(1, n);
+        (sorted[rank - 1] * widen, sorted[n - rank] * widen)
+    }
+}
+
+/// The regression weights for one choice of smoothing constants: least squares of the log
+/// units' innovations on the regressors' innovations, penalised toward the prior (ridge),
+/// the noise variance estimated in two passes. Returns the weights, their sampling
+/// variances and the inverse penalised Gram matrix (see [`Fit::leverage`]).
+fn regress(
+    design: &Design,
+    moments: &Moments,
+    prior: &Prior,
+) -> (Vec<f64>, Vec<f64>, Vec<Vec<f64>>) {
+    let mut weights = prior.mean.clone();
+    let mut variances = vec![f64::INFINITY; design.width()];
+    let active = &design.active;
+    let width = active.len();
+    if width == 0 {
+        return (weights, variances, Vec::new());
+    }
+    let spread: Vec<f64> = active.iter().map(|j| prior.spread[*j]).collect();
+    let mean: Vec<f64> = active.iter().map(|j| prior.mean[*j]).collect();
+    let mut fitted = mean.clone();
+    let mut noise = moments.noise(&vec![0.0; width]);
+    for _pass in 0..2 {
+        let noise_floor = noise.max(1e-6);
+        let mut system = moments.gram.clone();
+        let mut right = moments.moment.clone();
+        for k in 0..width {
+            let penalty = noise_floor / spread[k].powi(2);
+            system[k][k] += penalty;
+            right[k] += penalty * mean[k];
+        }
+        if let Some(solution) = solve::solve(system, right) {
+            fitted = solution;
+        }
+        // Demand falls as price rises and rises with promotion; a fit that says otherwise
+        // is noise, and forecasting with it would invert a planned discount's effect.
+        for (k, j) in active.iter().enumerate() {
+            match *j {
+                PRICE => fitted[k] = fitted[k].min(0.0),
+                PROMO => fitted[k] = fitted[k].max(0.0),
+                _ => {}
+            }
+        }
+        noise = moments.noise(&fitted);
+    }
+    let mut precision = moments.gram.clone();
+    for (k, row) in precision.iter_mut().enumerate() {
+        row[k] += noise.max(1e-6) / spread[k].powi(2);
+    }
+    let leverage = solve::inverse(precision).unwrap_or_else(|| vec![vec![0.0; width]; width]);
+    for (k, j) in active.iter().enumerate() {
+        weights[*j] = fitted[k];
+        variances[*j] = leverage[k][k] * noise;
+    }
+    (weights, variances, leverage)
+}
+
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
 #[cfg(test)]
