@@ -1,9 +1,10 @@
 //! `daihuo`: the one binary. `serve` runs a node, `migrate` brings a database up to date,
 //! `import` loads a CSV catalogue feed, `user` makes accounts, `openapi` prints the API
-//! document and `bench` runs the benchmarks.
+//! document, `bench` runs the benchmarks and `forecast eval` measures the demand model.
 
 mod bench;
 mod demo;
+mod forecast;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
@@ -41,6 +42,9 @@ enum Command {
     /// Run a benchmark; prints progress on stderr and one JSON line on stdout.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// Demand forecasting; `forecast eval` prints one JSON line on stdout.
+    #[command(subcommand)]
+    Forecast(forecast::ForecastCommand),
 }
 
 /// Where the data lives.
@@ -274,6 +278,7 @@ fn main() -> anyhow::Result<()> {
                 Ok(())
             }
             Command::Bench(command) => bench::run(command).await,
+            Command::Forecast(command) => forecast::run(command),
         }
     })
 }
