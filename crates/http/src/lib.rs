@@ -10,6 +10,7 @@ mod after_sales_routes;
 mod auth;
 mod checkout_routes;
 mod error;
+mod forecast_routes;
 mod fulfilment_routes;
 mod live_routes;
 mod metrics_layer;
@@ -85,6 +86,7 @@ fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(settlement_routes::router())
         .merge(after_sales_routes::router())
         .merge(promise_routes::router())
+        .merge(forecast_routes::router())
         .split_for_parts()
 }
 

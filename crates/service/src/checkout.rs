@@ -585,6 +585,7 @@ impl Services {
             )
             .await?;
         }
+        crate::forecast::advise_suppliers(tx.conn(), session_id, now).await?;
         tx.commit().await?;
         self.announce_sale(&view, stage).await;
         Ok(view)

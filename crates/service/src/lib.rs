@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod checkout;
 mod error;
 pub mod feed;
+pub mod forecast;
 pub mod fulfilment;
 pub mod live;
 pub mod operator_pages;

@@ -655,6 +655,7 @@ impl Services {
         };
         let id = store_live::insert_live_session(tx.conn(), anchor, &details, now).await?;
         store_live::replace_session_items(tx.conn(), id, &items, now).await?;
+        crate::forecast::advise_suppliers(tx.conn(), id, now).await?;
         tx.commit().await?;
         self.session_snapshot(id).await
     }
@@ -710,6 +711,7 @@ impl Services {
             let replaced = store_live::replace_session_items(tx.conn(), id, items, now).await?;
             unpinned = replaced == ItemsReplaced::ReplacedAndUnpinned;
         }
+        crate::forecast::advise_suppliers(tx.conn(), id, now).await?;
         tx.commit().await?;
         if items.is_some() {
             self.announce(id, SessionChange::ShelfChanged).await;
@@ -740,6 +742,7 @@ impl Services {
         if replaced == ItemsReplaced::NotChangeable {
             return Err(self.lost_race(tx.conn(), id).await);
         }
+        crate::forecast::advise_suppliers(tx.conn(), id, now).await?;
         tx.commit().await?;
         self.announce(id, SessionChange::ShelfChanged).await;
         if replaced == ItemsReplaced::ReplacedAndUnpinned {

@@ -13,6 +13,7 @@ pub mod after_sales;
 pub mod anchor_pages;
 pub mod checkout;
 pub mod databases;
+pub mod forecast;
 pub mod fulfilment;
 pub mod live;
 pub mod operator_pages;

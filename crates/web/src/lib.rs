@@ -10,6 +10,7 @@
 
 mod anchor;
 pub mod chart;
+mod demand;
 mod operator;
 pub mod page;
 mod sign_in;

@@ -1,13 +1,12 @@
 //! The supplier's console, for a desktop: the catalogue with its CSV import, warehouses and
 //! stock (`catalogue`), orders to ship and tracking (`orders`), the after-sales queue
-//! (`after_sales`) and the statement (`statements`). Every page and form is supplier staff's
-//! only and acts on the signed-in staff member's organisation; the services decide who may
-//! see what.
-//!
-//! Forecasts and replenishment advice are issue 7's and have no page until it lands.
+//! (`after_sales`), the statement (`statements`) and forecasts with replenishment advice
+//! (`forecast`). Every page and form is supplier staff's only and acts on the signed-in
+//! staff member's organisation; the services decide who may see what.
 
 mod after_sales;
 mod catalogue;
+mod forecast;
 mod orders;
 mod statements;
 
@@ -59,6 +58,7 @@ pub fn routes() -> Router<WebState> {
             post(after_sales::receive),
         )
         .route("/supplier/statements", get(statements::statements_page))
+        .route("/supplier/forecast", get(forecast::forecast_page))
         .route("/supplier/statements.csv", get(statements::statement_csv))
 }
 

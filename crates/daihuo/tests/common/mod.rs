@@ -7,6 +7,7 @@
 
 #![allow(dead_code)]
 
+pub mod forecast;
 pub mod room_socket;
 pub mod supplier;
 pub mod web;

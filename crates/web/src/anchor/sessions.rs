@@ -422,6 +422,7 @@ async fn edit_page(
     let shelf = services.shelf(actor).await?;
     let campaigns = open_campaigns(services, actor, fields.campaign_id).await?;
     let session = &snapshot.session;
+    let forecast = services.session_forecast(actor, session.id).await?;
     let body = html! {
         div.anchor {
             p { a href="/anchor/sessions" { "← " (page.t("我的直播", "My sessions")) } }
@@ -437,6 +438,7 @@ async fn edit_page(
             section.card {
                 (session_form(page, &format!("/anchor/sessions/{}/edit", session.id), fields, &shelf, &campaigns, page.t("保存", "Save")))
             }
+            (crate::demand::forecast_card(page, &forecast))
         }
     };
     let status = if refused.is_some() {
