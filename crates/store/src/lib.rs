@@ -15,6 +15,7 @@ pub mod checkout;
 pub mod databases;
 pub mod fulfilment;
 pub mod live;
+pub mod metrics;
 pub mod operator_pages;
 pub mod payments;
 mod pool;
