@@ -13,6 +13,7 @@ mod error;
 pub mod feed;
 pub mod fulfilment;
 pub mod live;
+pub mod metrics;
 pub mod operator_pages;
 pub mod payments;
 pub mod promises;
