@@ -8,6 +8,7 @@
 #![allow(dead_code)]
 
 pub mod room_socket;
+pub mod session_sales;
 pub mod supplier;
 pub mod web;
 
