@@ -231,7 +231,10 @@ async fn case_minutes_add_up_to_the_report(app: &TestApp) {
         int(&totals["duration_ms"]),
         int(&report["session"]["ended_at_ms"]) - went_live
     );
-    assert!(went_live < quiet_minute, "it was live through the quiet minute");
+    assert!(
+        went_live < quiet_minute,
+        "it was live through the quiet minute"
+    );
 
     // The audience's minute rows add up to the session's counters.
     let counters = &report["session"]["counters"];
