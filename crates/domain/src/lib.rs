@@ -18,6 +18,7 @@ pub mod fulfilment;
 pub mod ids;
 pub mod ledger;
 pub mod live;
+pub mod metrics;
 pub mod moderation;
 pub mod money;
 pub mod order;

@@ -9,6 +9,7 @@
 mod after_sales_routes;
 mod auth;
 mod checkout_routes;
+mod data_routes;
 mod error;
 mod forecast_routes;
 mod fulfilment_routes;
@@ -70,6 +71,7 @@ pub struct AppState {
         (name = "after-sales", description = "Returns, refunds, supplier decisions and operator arbitration"),
         (name = "room", description = "The live room: WebSocket and SSE connection, comments, likes, notices"),
         (name = "settlement", description = "Settlement runs, payouts, statements and reconciliation"),
+        (name = "data", description = "Live-session data: minute series, post-session reports, supplier and platform views"),
         (name = "system", description = "Health and metrics")
     )
 )]
@@ -87,6 +89,7 @@ fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(after_sales_routes::router())
         .merge(promise_routes::router())
         .merge(forecast_routes::router())
+        .merge(data_routes::router())
         .split_for_parts()
 }
 

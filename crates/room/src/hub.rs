@@ -13,6 +13,7 @@ use crate::protocol::{
 use crate::room::Room;
 use crate::subscription::Subscription;
 use async_trait::async_trait;
+use daihuo_domain::metrics::MINUTE_MS;
 use daihuo_domain::moderation::{BannedWords, CommentError, CommentText};
 use daihuo_domain::{LiveSessionId, UserId};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
@@ -503,28 +504,45 @@ impl HubInner {
     /// nodes what this node knows.
     async fn flush(&self, rooms: &[Arc<Room>]) {
         let mut batch: Vec<(Arc<Room>, CounterFlush)> = Vec::new();
+        let at_ms = now_ms();
+        let minute = at_ms.div_euclid(MINUTE_MS);
         for room in rooms {
             let viewer_keys = room
                 .new_viewers
                 .lock()
                 .map(|mut keys| std::mem::take(&mut *keys))
                 .unwrap_or_default();
+            let (online_current, ended) = {
+                let inner = room.read();
+                (inner.counters.online, inner.ended)
+            };
             let online_now = room
                 .peak_since_flush
                 .swap(0, Ordering::Relaxed)
-                .max(room.read().counters.online);
+                .max(online_current);
             let flush = CounterFlush {
                 session_id: room.session_id,
                 likes_delta: room.likes_unflushed.load(Ordering::Relaxed),
                 comments_delta: room.comments_unflushed.load(Ordering::Relaxed),
                 online_now,
+                online_current,
+                at_ms,
                 viewer_keys,
             };
             let peak_rose = online_now > room.peak_flushed.load(Ordering::Relaxed);
+            // A spike that came and went within the second counts as a change too, so the
+            // minute's peak keeps it.
+            let online_changed = online_current != room.online_flushed.load(Ordering::Relaxed)
+                || online_now != online_current;
+            let new_minute_watched = online_current > 0
+                && !ended
+                && minute != room.minute_flushed.load(Ordering::Relaxed);
             if flush.likes_delta > 0
                 || flush.comments_delta > 0
                 || !flush.viewer_keys.is_empty()
                 || peak_rose
+                || online_changed
+                || new_minute_watched
             {
                 batch.push((room.clone(), flush));
             }
@@ -542,6 +560,10 @@ impl HubInner {
                             .fetch_sub(sent.comments_delta, Ordering::Relaxed);
                         room.peak_flushed
                             .fetch_max(sent.online_now, Ordering::Relaxed);
+                        room.online_flushed
+                            .store(sent.online_current, Ordering::Relaxed);
+                        room.minute_flushed
+                            .store(sent.at_ms.div_euclid(MINUTE_MS), Ordering::Relaxed);
                         if let Some(total) = by_session.get(&room.session_id) {
                             room.recorded(total.likes, total.comments);
                         }

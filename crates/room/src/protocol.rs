@@ -197,7 +197,9 @@ pub struct RoomSeed {
     pub comments: u64,
 }
 
-/// Counter changes of one room on one node, written to the database about once a second.
+/// Counter changes of one room on one node, written to the database about once a second:
+/// whenever a delta is not zero, the online count changed or a new minute began with viewers
+/// online (so every minute with anyone watching has its row in the minute series).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CounterFlush {
     /// The session.
@@ -208,6 +210,10 @@ pub struct CounterFlush {
     pub comments_delta: u64,
     /// The highest online count over all nodes since the last flush, for the session's peak.
     pub online_now: u64,
+    /// The online count over all nodes when the flush was gathered, for the minute series.
+    pub online_current: u64,
+    /// When the flush was gathered, Unix ms: the minute its deltas belong to.
+    pub at_ms: i64,
     /// Viewer keys that joined since the last flush (user or visitor ids), for the count of
     /// unique viewers.
     pub viewer_keys: Vec<String>,

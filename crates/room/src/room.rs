@@ -7,7 +7,7 @@ use crate::protocol::{Counters, Frame, Position, RoomEvent, RoomSeed, RoomState}
 use bytes::Bytes;
 use daihuo_domain::{LiveSessionId, UserId};
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use tokio::sync::watch;
 use tokio::time::Instant;
@@ -114,6 +114,12 @@ pub(crate) struct Room {
     /// The highest online count seen since the last flush, so a short peak between flushes
     /// still reaches the database.
     pub(crate) peak_since_flush: AtomicU64,
+    /// The online count the last written flush carried: a change is written within a second,
+    /// so the minute series' online figure is never more than a second stale.
+    pub(crate) online_flushed: AtomicU64,
+    /// The Unix minute (ms ÷ 60,000) of the last written flush: while viewers are online a
+    /// room writes at least once a minute, so a minute without a row had nobody online.
+    pub(crate) minute_flushed: AtomicI64,
     /// The last snapshot frame given to a join, with the `(head, counters_version,
     /// recovered)` it was made for: the viewers joining between two changes of the room (all
     /// of a killed node's viewers, at once) share one serialisation of the whole state.
@@ -167,6 +173,8 @@ impl Room {
             idle_since: Mutex::new(Some(Instant::now())),
             peak_flushed: AtomicU64::new(0),
             peak_since_flush: AtomicU64::new(0),
+            online_flushed: AtomicU64::new(0),
+            minute_flushed: AtomicI64::new(i64::MIN),
             snapshot_cache: Mutex::new(None),
         }
     }

@@ -19,6 +19,8 @@ struct MemorySource {
     totals: Mutex<HashMap<LiveSessionId, (u64, u64)>>,
     viewers: Mutex<HashMap<LiveSessionId, std::collections::HashSet<String>>>,
     peak: Mutex<HashMap<LiveSessionId, u64>>,
+    /// Every flush's (online count when gathered, minute), in order.
+    online: Mutex<HashMap<LiveSessionId, Vec<(u64, i64)>>>,
 }
 
 #[async_trait]
@@ -62,6 +64,12 @@ impl RoomSource for MemorySource {
                 .extend(flush.viewer_keys);
             let top = peak.entry(flush.session_id).or_default();
             *top = (*top).max(flush.online_now);
+            self.online
+                .lock()
+                .map_err(|_| "poisoned")?
+                .entry(flush.session_id)
+                .or_default()
+                .push((flush.online_current, flush.at_ms / 60_000));
             out.push(FlushedTotals {
                 session_id: flush.session_id,
                 likes: entry.0,
@@ -212,6 +220,58 @@ async fn a_burst_of_likes_becomes_a_few_counter_updates() {
         hub.like(session, UserId(1), 101).await,
         Err(RoomError::BadLikeCount)
     ));
+}
+
+/// The minute series needs the online count as it is: a change (a viewer leaving, too) is
+/// written within a second, and an unchanged room is not written again within its minute.
+#[tokio::test]
+async fn the_online_count_is_written_when_it_changes() {
+    let (hub, source) = local_hub();
+    let session = LiveSessionId(20);
+    let flushes = || {
+        source
+            .online
+            .lock()
+            .map(|o| o.get(&session).cloned().unwrap_or_default())
+            .unwrap_or_default()
+    };
+    let mut first = hub
+        .join(session, Viewer::Visitor("visitor-a".into()), None)
+        .await
+        .expect("join");
+    next_json(&mut first).await;
+    let mut second = hub
+        .join(session, Viewer::Visitor("visitor-b".into()), None)
+        .await
+        .expect("join");
+    next_json(&mut second).await;
+    tokio::time::sleep(Duration::from_millis(1600)).await;
+    let written = flushes();
+    assert_eq!(
+        written.last().map(|(online, _)| *online),
+        Some(2),
+        "{written:?}"
+    );
+    drop(second);
+    tokio::time::sleep(Duration::from_millis(1600)).await;
+    let after_leaving = flushes();
+    assert_eq!(
+        after_leaving.last().map(|(online, _)| *online),
+        Some(1),
+        "{after_leaving:?}"
+    );
+    // Nothing changes: at most one more write, when a new minute begins.
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let quiet = flushes();
+    let extra = &quiet[after_leaving.len()..];
+    assert!(
+        extra.len() <= 1
+            && extra.iter().all(|(online, minute)| {
+                *online == 1 && Some(*minute) != after_leaving.last().map(|(_, m)| *m)
+            }),
+        "an unchanged room wrote {extra:?} after {after_leaving:?}"
+    );
+    drop(first);
 }
 
 #[tokio::test]

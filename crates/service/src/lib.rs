@@ -14,6 +14,7 @@ pub mod feed;
 pub mod forecast;
 pub mod fulfilment;
 pub mod live;
+pub mod metrics;
 pub mod operator_pages;
 pub mod payments;
 pub mod promises;

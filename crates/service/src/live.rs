@@ -806,6 +806,7 @@ impl Services {
         if !store_live::end_session(&mut *tx.conn(), id, now_ms()).await? {
             return Err(self.lost_race(tx.conn(), id).await);
         }
+        crate::metrics::record_end_stock(tx.conn(), id).await?;
         tx.commit().await?;
         self.announce(id, SessionChange::Ended).await;
         self.session_snapshot(id).await

@@ -471,7 +471,10 @@ impl Services {
             let order = store::order_by_id(tx.conn(), order.id)
                 .await?
                 .ok_or(ServiceError::NotFound("order"))?;
-            crate::fulfilment::route_paid(tx.conn(), &order, refund, now).await?
+            let refund = crate::fulfilment::route_paid(tx.conn(), &order, refund, now).await?;
+            // Counted in its session's minute last, so those rows are locked the shortest.
+            crate::metrics::count_paid(tx.conn(), &order, now).await?;
+            refund
         } else {
             pay_store::insert_refund(tx.conn(), &refund, now).await?;
             Some(refund)

@@ -213,6 +213,14 @@ impl daihuo_room::RoomSource for RoomData {
                 flush.online_now as i64,
             )
             .await?;
+            // The same deltas in the session's minute, in the same transaction, so the
+            // minute series always adds up to the session's counters.
+            daihuo_store::metrics::add_audience_minute(
+                tx.conn(),
+                flush.session_id,
+                &crate::metrics::audience_of(&flush, new_viewers),
+            )
+            .await?;
             if let Some(session) =
                 daihuo_store::live::session_by_id(tx.conn(), flush.session_id).await?
             {

@@ -16,6 +16,7 @@ pub mod databases;
 pub mod forecast;
 pub mod fulfilment;
 pub mod live;
+pub mod metrics;
 pub mod operator_pages;
 pub mod payments;
 mod pool;

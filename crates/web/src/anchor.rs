@@ -8,6 +8,7 @@
 //! comment buttons with `fetch`, asking for JSON answers from the same routes.
 
 mod dashboard;
+mod data;
 mod earnings;
 mod live;
 mod selection;
@@ -56,6 +57,7 @@ pub fn routes() -> Router<WebState> {
             "/anchor/sessions/{id}/mutes/{user_id}/delete",
             post(live::unmute),
         )
+        .route("/anchor/data", get(data::list))
         .route("/anchor/earnings", get(earnings::show))
         .route("/anchor/earnings.csv", get(earnings::csv))
 }

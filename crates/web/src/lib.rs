@@ -10,6 +10,7 @@
 
 mod anchor;
 pub mod chart;
+mod data;
 mod demand;
 mod operator;
 pub mod page;
@@ -50,6 +51,7 @@ pub fn router(services: Services) -> Router {
         .merge(anchor::routes())
         .merge(supplier::routes())
         .merge(operator::routes())
+        .merge(data::routes())
         .route("/static/{file}", get(static_file))
         .layer(DefaultBodyLimit::max(page::FORM_BODY_MAX_BYTES))
         .layer(SetResponseHeaderLayer::if_not_present(

@@ -7,6 +7,7 @@
 
 mod campaigns;
 mod dashboard;
+mod data;
 mod dead_letters;
 mod disputes;
 mod review;
@@ -28,6 +29,7 @@ use maud::{html, Markup};
 pub fn routes() -> Router<WebState> {
     Router::new()
         .route("/operator", get(dashboard::page))
+        .route("/operator/data", get(data::page))
         .route(
             "/operator/suppliers",
             get(suppliers::page).post(suppliers::create),

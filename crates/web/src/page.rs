@@ -306,6 +306,7 @@ fn nav_of(role: Option<Role>) -> &'static [(&'static str, &'static str, &'static
             ("/anchor", "工作台", "Dashboard"),
             ("/anchor/selection", "选品中心", "Selection"),
             ("/anchor/sessions", "直播场次", "Sessions"),
+            ("/anchor/data", "数据", "Data"),
             ("/anchor/earnings", "收益", "Earnings"),
         ],
         Some(Role::SupplierStaff) => &[
@@ -314,9 +315,11 @@ fn nav_of(role: Option<Role>) -> &'static [(&'static str, &'static str, &'static
             ("/supplier/after-sales", "售后", "After-sales"),
             ("/supplier/statements", "结算", "Statements"),
             ("/supplier/forecast", "预测补货", "Forecast"),
+            ("/supplier/data", "数据", "Data"),
         ],
         Some(Role::Operator) => &[
             ("/operator", "大盘", "Dashboard"),
+            ("/operator/data", "直播数据", "Live data"),
             ("/operator/review", "审核", "Review"),
             ("/operator/suppliers", "供应商", "Suppliers"),
             ("/operator/campaigns", "活动", "Campaigns"),

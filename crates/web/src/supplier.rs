@@ -6,6 +6,7 @@
 
 mod after_sales;
 mod catalogue;
+mod data;
 mod forecast;
 mod orders;
 mod statements;
@@ -45,6 +46,7 @@ pub fn routes() -> Router<WebState> {
             get(catalogue::sku_page).post(catalogue::save_sku),
         )
         .route("/supplier/skus/{id}/stock", post(catalogue::set_stock))
+        .route("/supplier/data", get(data::data_page))
         .route("/supplier/orders", get(orders::orders_page))
         .route("/supplier/orders/{id}/ship", post(orders::ship))
         .route("/supplier/orders/{id}/tracking", post(orders::track))

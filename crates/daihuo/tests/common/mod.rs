@@ -9,6 +9,7 @@
 
 pub mod forecast;
 pub mod room_socket;
+pub mod session_sales;
 pub mod supplier;
 pub mod web;
 

@@ -14,6 +14,7 @@ use maud::{html, Markup};
 pub async fn page(page: Page, State(state): State<WebState>) -> Result<Response, PageError> {
     let actor = page.require(Role::Operator)?;
     let board = state.services.platform_dashboard(actor).await?;
+    let live = state.services.platform_data(actor).await?;
     Ok(page.render(
         page.t("平台大盘", "Platform dashboard"),
         html! {
@@ -25,6 +26,7 @@ pub async fn page(page: Page, State(state): State<WebState>) -> Result<Response,
                 }
             }
             (kpis(&page, &board))
+            (super::data::live_section(&page, &live))
             div.operator-charts {
                 (chart::line(
                     &format!("{} ({})", page.t("每小时 GMV（元）", "GMV per hour (yuan)"),
@@ -62,7 +64,6 @@ pub async fn page(page: Page, State(state): State<WebState>) -> Result<Response,
                 (settlement(&page, &board))
             }
             (campaigns(&page, &board.campaigns))
-            (live_rooms(&page, &board))
         },
     ))
 }
@@ -239,45 +240,6 @@ fn campaigns(page: &Page, campaigns: &[CampaignBudget]) -> Markup {
                                 td.num { (yuan(campaign.held_fen)) }
                                 td.num { (yuan(campaign.budget_fen)) }
                                 td { (budget_bar(campaign)) }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-}
-
-fn live_rooms(page: &Page, board: &PlatformDashboard) -> Markup {
-    html! {
-        section {
-            h2 { (page.t("正在直播", "Live now")) " (" (board.live_sessions) ")" }
-            @if board.live_rooms.is_empty() {
-                p.muted { (page.t("现在没有直播。", "Nobody is live right now.")) }
-            } @else {
-                div.table-wrap {
-                    table {
-                        tr {
-                            th { (page.t("直播间", "Session")) }
-                            th { (page.t("主播", "Anchor")) }
-                            th { (page.t("开播时间", "Live since")) }
-                            th.num { (page.t("在线", "Online now")) }
-                            th.num { (page.t("累计观众", "Unique viewers")) }
-                            th.num { (page.t("峰值在线", "Peak online")) }
-                        }
-                        @for room in &board.live_rooms {
-                            tr {
-                                td { a href={ "/live/" (room.session.id) } { (room.session.title) } }
-                                td { (room.session.anchor_name) }
-                                td.muted { @if let Some(at) = room.session.went_live_at_ms { (when(at)) } }
-                                td.num {
-                                    @match room.online {
-                                        Some(online) => (online),
-                                        None => span.muted title=(page.t("直播间未在本节点打开", "the room is not open on this node")) { "—" },
-                                    }
-                                }
-                                td.num { (room.session.counters.unique_viewers) }
-                                td.num { (room.session.counters.peak_online) }
                             }
                         }
                     }
