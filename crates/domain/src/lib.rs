@@ -10,6 +10,7 @@
 pub mod account;
 pub mod address;
 pub mod after_sales;
+pub mod c2m;
 pub mod catalog;
 pub mod flash;
 pub mod forecast;
@@ -19,6 +20,7 @@ pub mod ledger;
 pub mod live;
 pub mod moderation;
 pub mod money;
+pub mod nowcast;
 pub mod order;
 pub mod place;
 pub mod quality;
