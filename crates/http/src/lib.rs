@@ -13,6 +13,7 @@ mod error;
 mod fulfilment_routes;
 mod live_routes;
 mod metrics_layer;
+mod nowcast_routes;
 mod payment_routes;
 mod promise_routes;
 mod rooms;
@@ -85,6 +86,7 @@ fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(settlement_routes::router())
         .merge(after_sales_routes::router())
         .merge(promise_routes::router())
+        .merge(nowcast_routes::router())
         .split_for_parts()
 }
 

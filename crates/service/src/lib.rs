@@ -7,12 +7,14 @@
 pub mod accounts;
 pub mod after_sales;
 pub mod anchor_pages;
+pub mod c2m;
 pub mod catalog;
 pub mod checkout;
 mod error;
 pub mod feed;
 pub mod fulfilment;
 pub mod live;
+pub mod nowcast;
 pub mod operator_pages;
 pub mod payments;
 pub mod promises;
@@ -55,6 +57,8 @@ pub struct ServiceConfig {
     pub after_sales: daihuo_domain::after_sales::AfterSalesWindows,
     /// Shipping promises: the shortest window, the sweeper's grace, late compensation.
     pub promises: promises::PromisePolicy,
+    /// How often the sell-out nowcast runs and when a session's end is assessed.
+    pub nowcast: nowcast::NowcastPolicy,
 }
 
 impl Default for ServiceConfig {
@@ -72,6 +76,7 @@ impl Default for ServiceConfig {
             // The domain's: 7 and 14 days after delivery, 48 hours to decide.
             after_sales: daihuo_domain::after_sales::AfterSalesWindows::default(),
             promises: promises::PromisePolicy::default(),
+            nowcast: nowcast::NowcastPolicy::default(),
         }
     }
 }

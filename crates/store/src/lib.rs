@@ -11,10 +11,12 @@
 mod accounts;
 pub mod after_sales;
 pub mod anchor_pages;
+pub mod c2m;
 pub mod checkout;
 pub mod databases;
 pub mod fulfilment;
 pub mod live;
+pub mod nowcast;
 pub mod operator_pages;
 pub mod payments;
 mod pool;
