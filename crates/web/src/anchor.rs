@@ -10,6 +10,7 @@
 mod dashboard;
 mod earnings;
 mod live;
+mod nowcast;
 mod selection;
 mod sessions;
 

@@ -313,6 +313,7 @@ fn nav_of(role: Option<Role>) -> &'static [(&'static str, &'static str, &'static
             ("/supplier/orders", "待发货", "Orders"),
             ("/supplier/after-sales", "售后", "After-sales"),
             ("/supplier/statements", "结算", "Statements"),
+            ("/supplier/c2m", "C2M 需求", "C2M demand"),
         ],
         Some(Role::Operator) => &[
             ("/operator", "大盘", "Dashboard"),

@@ -1,12 +1,13 @@
 //! The supplier's console, for a desktop: the catalogue with its CSV import, warehouses and
 //! stock (`catalogue`), orders to ship and tracking (`orders`), the after-sales queue
-//! (`after_sales`) and the statement (`statements`). Every page and form is supplier staff's
-//! only and acts on the signed-in staff member's organisation; the services decide who may
-//! see what.
+//! (`after_sales`), the statement (`statements`) and the C2M export of demand (`c2m`).
+//! Every page and form is supplier staff's only and acts on the signed-in staff member's
+//! organisation; the services decide who may see what.
 //!
 //! Forecasts and replenishment advice are issue 7's and have no page until it lands.
 
 mod after_sales;
+mod c2m;
 mod catalogue;
 mod orders;
 mod statements;
@@ -60,6 +61,8 @@ pub fn routes() -> Router<WebState> {
         )
         .route("/supplier/statements", get(statements::statements_page))
         .route("/supplier/statements.csv", get(statements::statement_csv))
+        .route("/supplier/c2m", get(c2m::c2m_page))
+        .route("/supplier/c2m.csv", get(c2m::c2m_csv))
 }
 
 /// When today began in China, as Unix milliseconds.
