@@ -337,10 +337,12 @@ impl Node {
             .with_payments(std::sync::Arc::new(sandbox.clone()), notify_url)
             .with_webhooks(std::sync::Arc::new(daihuo_http::HttpWebhooks::new()));
         // Releases unpaid reservations, closes ended flash sales and retries refunds for as
-        // long as the node runs; sends suppliers their order events from the outbox.
+        // long as the node runs; sends suppliers their order events from the outbox; runs
+        // the sell-out nowcast's rounds.
         let background = vec![
             services.spawn_checkout_sweeper(),
             services.spawn_outbox_deliverer(),
+            services.spawn_nowcaster(),
         ];
         Ok(Node {
             services,

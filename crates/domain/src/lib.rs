@@ -10,6 +10,7 @@
 pub mod account;
 pub mod address;
 pub mod after_sales;
+pub mod c2m;
 pub mod catalog;
 pub mod demand;
 pub mod flash;
@@ -21,6 +22,7 @@ pub mod live;
 pub mod metrics;
 pub mod moderation;
 pub mod money;
+pub mod nowcast;
 pub mod order;
 pub mod place;
 pub mod quality;

@@ -15,6 +15,7 @@ mod forecast_routes;
 mod fulfilment_routes;
 mod live_routes;
 mod metrics_layer;
+mod nowcast_routes;
 mod payment_routes;
 mod promise_routes;
 mod rooms;
@@ -90,6 +91,7 @@ fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(promise_routes::router())
         .merge(forecast_routes::router())
         .merge(data_routes::router())
+        .merge(nowcast_routes::router())
         .split_for_parts()
 }
 

@@ -133,6 +133,8 @@ invalid_input!(
     daihuo_domain::catalog::CatalogError,
     daihuo_domain::flash::FlashSaleError,
     daihuo_domain::live::LiveError,
+    daihuo_domain::nowcast::NowcastError,
+    daihuo_domain::c2m::C2mError,
     daihuo_domain::order::OrderError,
     daihuo_domain::tracking::TrackingError,
     daihuo_domain::waybill::WaybillError,

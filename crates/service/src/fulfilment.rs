@@ -183,8 +183,9 @@ pub struct WebhookInput {
 pub struct SupplierEvent {
     /// The event's id: the same event always has the same id; dedupe on it.
     pub event_id: String,
-    /// `order.routed`, `order.cancelled`, `order.late`, `order.completed`, `after_sales.*` or
-    /// `replenishment.advised`.
+    /// `order.routed`, `order.cancelled`, `order.late`, `order.completed`,
+    /// `after_sales.{step}`, `replenishment.advised`, `stock.sellout_projected` or
+    /// `stock.overstock_flagged` (docs/FULFILMENT.md lists them).
     pub kind: String,
     /// When it was written, Unix ms.
     pub created_at_ms: i64,

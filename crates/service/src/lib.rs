@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod after_sales;
 pub mod anchor_pages;
+pub mod c2m;
 pub mod catalog;
 pub mod checkout;
 mod error;
@@ -15,6 +16,7 @@ pub mod forecast;
 pub mod fulfilment;
 pub mod live;
 pub mod metrics;
+pub mod nowcast;
 pub mod operator_pages;
 pub mod payments;
 pub mod promises;
@@ -57,6 +59,8 @@ pub struct ServiceConfig {
     pub after_sales: daihuo_domain::after_sales::AfterSalesWindows,
     /// Shipping promises: the shortest window, the sweeper's grace, late compensation.
     pub promises: promises::PromisePolicy,
+    /// How often the sell-out nowcast runs and when a session's end is assessed.
+    pub nowcast: nowcast::NowcastPolicy,
 }
 
 impl Default for ServiceConfig {
@@ -74,6 +78,7 @@ impl Default for ServiceConfig {
             // The domain's: 7 and 14 days after delivery, 48 hours to decide.
             after_sales: daihuo_domain::after_sales::AfterSalesWindows::default(),
             promises: promises::PromisePolicy::default(),
+            nowcast: nowcast::NowcastPolicy::default(),
         }
     }
 }

@@ -21,6 +21,7 @@ use daihuo_domain::live::{
     check_campaign_name, check_campaign_window, check_start, LivePrice, MuteLength, PlaybackUrl,
     SessionStatus, SessionTitle,
 };
+use daihuo_domain::nowcast::PlannedLength;
 use daihuo_domain::{CampaignId, Fen, LiveSessionId, NotificationId, SkuId, UserId};
 use daihuo_room::RoomEvent;
 use daihuo_store::live::{
@@ -94,6 +95,10 @@ pub struct NewLiveSession {
     /// An HLS or WebRTC (WHEP) URL on the media server, http(s).
     #[serde(default)]
     pub playback_url: Option<String>,
+    /// How long it is planned to run from going live, in minutes (5–1,440); the sell-out
+    /// nowcast projects to its end. Absent: the anchor's typical length is assumed.
+    #[serde(default)]
+    pub planned_length_min: Option<i64>,
     /// 1–100 SKUs in the order they are shown.
     pub items: Vec<SessionItemInput>,
 }
@@ -122,6 +127,10 @@ pub struct SessionEdit {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>, nullable)]
     pub playback_url: Option<Option<String>>,
+    /// New planned length in minutes (5–1,440); `null` removes it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>, nullable)]
+    pub planned_length_min: Option<Option<i64>>,
     /// New SKUs, replacing all of them.
     #[serde(default)]
     pub items: Option<Vec<SessionItemInput>>,
@@ -219,6 +228,8 @@ pub struct LiveSessionView {
     pub playback_url: Option<String>,
     /// The SKU being presented.
     pub pinned_sku_id: Option<SkuId>,
+    /// How long it is planned to run from going live, in minutes; absent when not said.
+    pub planned_length_min: Option<i64>,
     /// Counters.
     pub counters: SessionCounters,
 }
@@ -237,6 +248,9 @@ impl From<LiveSessionRow> for LiveSessionView {
             campaign_id: row.campaign_id,
             playback_url: row.playback_url,
             pinned_sku_id: row.pinned_sku_id,
+            planned_length_min: row
+                .planned_length_ms
+                .map(|ms| ms / daihuo_domain::nowcast::MINUTE_MS),
             counters: SessionCounters {
                 peak_online: row.peak_online,
                 unique_viewers: row.unique_viewers,
@@ -643,6 +657,10 @@ impl Services {
             .as_deref()
             .map(PlaybackUrl::parse)
             .transpose()?;
+        let planned = input
+            .planned_length_min
+            .map(PlannedLength::parse_minutes)
+            .transpose()?;
         let mut tx = self.store.begin_write().await?;
         self.check_campaign(tx.conn(), input.campaign_id).await?;
         let shelf = store_live::shelf_prices(&mut *tx.conn(), anchor).await?;
@@ -652,6 +670,7 @@ impl Services {
             starts_at_ms,
             campaign_id: input.campaign_id,
             playback_url: playback.as_ref().map(PlaybackUrl::as_str),
+            planned_length_ms: planned.map(PlannedLength::ms),
         };
         let id = store_live::insert_live_session(tx.conn(), anchor, &details, now).await?;
         store_live::replace_session_items(tx.conn(), id, &items, now).await?;
@@ -661,7 +680,7 @@ impl Services {
     }
 
     /// The session's anchor edits it while it is still scheduled: title, start, campaign,
-    /// playback URL and (replacing all of them) its SKUs.
+    /// playback URL, planned length and (replacing all of them) its SKUs.
     pub async fn edit_session(
         &self,
         actor: &Actor,
@@ -673,6 +692,11 @@ impl Services {
         let starts_at_ms = edit.starts_at_ms.map(|s| check_start(s, now)).transpose()?;
         let playback = match &edit.playback_url {
             Some(Some(url)) => Some(Some(PlaybackUrl::parse(url)?)),
+            Some(None) => Some(None),
+            None => None,
+        };
+        let planned = match edit.planned_length_min {
+            Some(Some(minutes)) => Some(Some(PlannedLength::parse_minutes(minutes)?.ms())),
             Some(None) => Some(None),
             None => None,
         };
@@ -702,6 +726,7 @@ impl Services {
                 Some(url) => url.as_ref().map(PlaybackUrl::as_str),
                 None => session.playback_url.as_deref(),
             },
+            planned_length_ms: planned.unwrap_or(session.planned_length_ms),
         };
         if !store_live::update_session_details(tx.conn(), id, &details, now).await? {
             return Err(self.lost_race(tx.conn(), id).await);

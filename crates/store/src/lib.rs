@@ -11,12 +11,14 @@
 mod accounts;
 pub mod after_sales;
 pub mod anchor_pages;
+pub mod c2m;
 pub mod checkout;
 pub mod databases;
 pub mod forecast;
 pub mod fulfilment;
 pub mod live;
 pub mod metrics;
+pub mod nowcast;
 pub mod operator_pages;
 pub mod payments;
 mod pool;

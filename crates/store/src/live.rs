@@ -56,6 +56,8 @@ pub struct LiveSessionRow {
     pub playback_url: Option<String>,
     /// The SKU being presented (讲解).
     pub pinned_sku_id: Option<SkuId>,
+    /// How long the anchor plans it to run from going live, ms; `None` when not said.
+    pub planned_length_ms: Option<i64>,
     /// Most viewers online at once.
     pub peak_online: i64,
     /// Distinct viewers who ever joined.
@@ -81,6 +83,8 @@ pub struct SessionDetails<'a> {
     pub campaign_id: Option<CampaignId>,
     /// Playback URL, already checked.
     pub playback_url: Option<&'a str>,
+    /// Planned length from going live, ms, already checked.
+    pub planned_length_ms: Option<i64>,
 }
 
 /// One SKU a session sells, in shelf order.
@@ -184,7 +188,7 @@ const CAMPAIGN_COLUMNS: &str = "id, name, starts_at_ms, ends_at_ms, created_by, 
 
 const SESSION_COLUMNS: &str = "ls.id, ls.anchor_id, u.display_name AS anchor_name, ls.title, \
     ls.status, ls.starts_at_ms, ls.went_live_at_ms, ls.ended_at_ms, ls.campaign_id, \
-    ls.playback_url, ls.pinned_sku_id, ls.peak_online, ls.unique_viewers, ls.likes, \
+    ls.playback_url, ls.pinned_sku_id, ls.planned_length_ms, ls.peak_online, ls.unique_viewers, ls.likes, \
     ls.comments, ls.created_at_ms, ls.updated_at_ms";
 const SESSION_FROM: &str = "live_sessions ls JOIN users u ON u.id = ls.anchor_id";
 
@@ -214,6 +218,7 @@ fn session_from_row(row: &AnyRow) -> StoreResult<LiveSessionRow> {
         campaign_id: col::<Option<i64>>(row, "campaign_id")?.map(CampaignId),
         playback_url: col(row, "playback_url")?,
         pinned_sku_id: col::<Option<i64>>(row, "pinned_sku_id")?.map(SkuId),
+        planned_length_ms: col(row, "planned_length_ms")?,
         peak_online: col(row, "peak_online")?,
         unique_viewers: col(row, "unique_viewers")?,
         likes: col(row, "likes")?,
@@ -282,22 +287,23 @@ pub async fn insert_live_session(
 ) -> StoreResult<LiveSessionId> {
     let row = sqlx::query(
         "INSERT INTO live_sessions (anchor_id, title, status, starts_at_ms, campaign_id, \
-         playback_url, created_at_ms, updated_at_ms) \
-         VALUES ($1, $2, 'scheduled', $3, $4, $5, $6, $6) RETURNING id",
+         playback_url, planned_length_ms, created_at_ms, updated_at_ms) \
+         VALUES ($1, $2, 'scheduled', $3, $4, $5, $6, $7, $7) RETURNING id",
     )
     .bind(anchor_id.0)
     .bind(details.title)
     .bind(details.starts_at_ms)
     .bind(details.campaign_id.map(|c| c.0))
     .bind(details.playback_url)
+    .bind(details.planned_length_ms)
     .bind(now_ms)
     .fetch_one(&mut *conn)
     .await?;
     Ok(LiveSessionId(col(&row, "id")?))
 }
 
-/// Rewrites a session's title, start, campaign and playback URL if it is still scheduled;
-/// returns whether it was.
+/// Rewrites a session's title, start, campaign, playback URL and planned length if it is
+/// still scheduled; returns whether it was.
 pub async fn update_session_details(
     conn: &mut sqlx::AnyConnection,
     id: LiveSessionId,
@@ -306,13 +312,15 @@ pub async fn update_session_details(
 ) -> StoreResult<bool> {
     let result = sqlx::query(
         "UPDATE live_sessions SET title = $2, starts_at_ms = $3, campaign_id = $4, \
-         playback_url = $5, updated_at_ms = $6 WHERE id = $1 AND status = 'scheduled'",
+         playback_url = $5, planned_length_ms = $6, updated_at_ms = $7 \
+         WHERE id = $1 AND status = 'scheduled'",
     )
     .bind(id.0)
     .bind(details.title)
     .bind(details.starts_at_ms)
     .bind(details.campaign_id.map(|c| c.0))
     .bind(details.playback_url)
+    .bind(details.planned_length_ms)
     .bind(now_ms)
     .execute(&mut *conn)
     .await?;

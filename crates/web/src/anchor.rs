@@ -11,6 +11,7 @@ mod dashboard;
 mod data;
 mod earnings;
 mod live;
+mod nowcast;
 mod selection;
 mod sessions;
 

@@ -316,6 +316,7 @@ fn nav_of(role: Option<Role>) -> &'static [(&'static str, &'static str, &'static
             ("/supplier/statements", "结算", "Statements"),
             ("/supplier/forecast", "预测补货", "Forecast"),
             ("/supplier/data", "数据", "Data"),
+            ("/supplier/c2m", "C2M 需求", "C2M demand"),
         ],
         Some(Role::Operator) => &[
             ("/operator", "大盘", "Dashboard"),

@@ -1,10 +1,12 @@
 //! The supplier's console, for a desktop: the catalogue with its CSV import, warehouses and
 //! stock (`catalogue`), orders to ship and tracking (`orders`), the after-sales queue
-//! (`after_sales`), the statement (`statements`) and forecasts with replenishment advice
-//! (`forecast`). Every page and form is supplier staff's only and acts on the signed-in
-//! staff member's organisation; the services decide who may see what.
+//! (`after_sales`), the statement (`statements`), forecasts with replenishment advice
+//! (`forecast`), sales data (`data`) and the C2M export of demand (`c2m`). Every page and
+//! form is supplier staff's only and acts on the signed-in staff member's organisation; the
+//! services decide who may see what.
 
 mod after_sales;
+mod c2m;
 mod catalogue;
 mod data;
 mod forecast;
@@ -62,6 +64,8 @@ pub fn routes() -> Router<WebState> {
         .route("/supplier/statements", get(statements::statements_page))
         .route("/supplier/forecast", get(forecast::forecast_page))
         .route("/supplier/statements.csv", get(statements::statement_csv))
+        .route("/supplier/c2m", get(c2m::c2m_page))
+        .route("/supplier/c2m.csv", get(c2m::c2m_csv))
 }
 
 /// When today began in China, as Unix milliseconds.

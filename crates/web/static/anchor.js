@@ -393,6 +393,11 @@
           // Markup rendered and escaped by the server, from this site only.
           chart.innerHTML = stats.chart_html;
         }
+        var nowcast = document.getElementById('nowcast');
+        if (nowcast && typeof stats.nowcast_html === 'string') {
+          // The sell-out nowcast panel, rendered and escaped by the server like the chart.
+          nowcast.outerHTML = stats.nowcast_html;
+        }
         (stats.sales || []).forEach(function (sale) {
           showSale(sale);
           var row = root.querySelector('tr[data-sale-id="' + sale.id + '"] [data-sale-phase]');

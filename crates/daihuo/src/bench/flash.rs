@@ -544,6 +544,7 @@ async fn seed(store: &Store, units: i64, buyers: usize) -> anyhow::Result<Seeded
                 starts_at_ms: now_ms() + 60_000,
                 campaign_id: None,
                 playback_url: None,
+                planned_length_min: None,
                 items: vec![SessionItemInput {
                     sku_id: sku,
                     live_price_fen: 1_589_900,

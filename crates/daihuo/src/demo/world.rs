@@ -820,6 +820,7 @@ async fn start_sessions(
             },
             campaign_id,
             playback_url: None,
+            planned_length_min: None,
             items: session_items(&anchor.shelf, pool, rng),
         };
         let snapshot = services
@@ -844,6 +845,7 @@ async fn start_sessions(
                 starts_at_ms: now + 23 * HOUR_MS + rng.gen_range(0..2 * HOUR_MS),
                 campaign_id,
                 playback_url: None,
+                planned_length_min: None,
                 items: session_items(&anchor.shelf, pool, rng),
             };
             services

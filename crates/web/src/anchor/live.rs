@@ -1,10 +1,12 @@
 //! `/anchor/sessions/{id}/live`: live control. The session's SKUs with pin buttons (讲解),
 //! flash sales (start one, watch their stock), moderation (delete comments, mute and unmute
-//! viewers) and the live dashboard (online, viewers, likes, comments, orders, GMV, a chart).
+//! viewers), the live dashboard (online, viewers, likes, comments, orders, GMV, a chart) and
+//! the sell-out nowcast (`nowcast`).
 //!
 //! The page is whole without script; `static/anchor.js` watches the room's public WebSocket
 //! for counters, comments and sale stock, and polls [`stats`] for the sales figures.
 
+use super::nowcast::nowcast_panel;
 use super::sessions::session_actions;
 use super::{answer, bad_field, clock, parse_yuan, status_badge};
 use crate::chart;
@@ -52,6 +54,7 @@ pub(super) async fn show(
     let snapshot = services.session_snapshot(id).await?;
     let sales = services.session_flash_sales(id).await?;
     let mutes = services.muted_viewers(actor, id).await?;
+    let nowcast = services.session_nowcast(actor, id).await?;
     let session = &snapshot.session;
     let title = format!(
         "{} · {}",
@@ -75,6 +78,7 @@ pub(super) async fn show(
                     @if let Some(at) = session.ended_at_ms { " · " (page.t("结束于 ", "ended ")) (when(at)) }
                 }
                 (dashboard_panel(&page, &board))
+                (nowcast_panel(&page, &nowcast))
                 div.console-grid {
                     div {
                         (shelf_panel(&page, &snapshot))
@@ -373,6 +377,7 @@ pub(super) async fn stats(
     let id = LiveSessionId(id);
     let board = state.services.live_dashboard(actor, id).await?;
     let sales = state.services.session_flash_sales(id).await?;
+    let nowcast = state.services.session_nowcast(actor, id).await?;
     let counters = &board.session.counters;
     let sales: Vec<serde_json::Value> = sales
         .iter()
@@ -396,6 +401,7 @@ pub(super) async fn stats(
         "gmv": yuan(board.gmv_fen),
         "awaiting_payment": board.awaiting_payment,
         "chart_html": sales_chart(&page, &board).into_string(),
+        "nowcast_html": nowcast_panel(&page, &nowcast).into_string(),
         "sales": sales,
     }))
     .into_response())

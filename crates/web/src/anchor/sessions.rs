@@ -11,6 +11,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use daihuo_domain::account::Role;
 use daihuo_domain::live::SessionStatus;
+use daihuo_domain::nowcast::{PLANNED_LENGTH_MAX_MINUTES, PLANNED_LENGTH_MIN_MINUTES};
 use daihuo_domain::{CampaignId, LiveSessionId, SkuId};
 use daihuo_service::catalog::SkuView;
 use daihuo_service::live::{
@@ -31,6 +32,9 @@ const CAMPAIGNS_PER_PAGE: i64 = 100;
 /// A new session's suggested start: an hour from now.
 const DEFAULT_START_AHEAD_MS: i64 = 3_600_000;
 
+/// A readable session form: the start (Unix ms), the items and the planned length (minutes).
+type Checked = (i64, Vec<SessionItemInput>, Option<i64>);
+
 /// What the session form shows: empty for a new session, the session's own when editing,
 /// or what was sent when the service refused it.
 #[derive(Debug, Clone, Default)]
@@ -40,6 +44,8 @@ struct SessionFields {
     starts_at: String,
     campaign_id: Option<CampaignId>,
     playback_url: String,
+    /// The planned length in minutes as typed; empty when not said.
+    planned_length_min: String,
     /// The ticked SKUs and their live prices, fen, in order.
     items: Vec<(SkuId, Option<i64>)>,
 }
@@ -51,6 +57,11 @@ impl SessionFields {
             starts_at: local_datetime_value(snapshot.session.starts_at_ms),
             campaign_id: snapshot.session.campaign_id,
             playback_url: snapshot.session.playback_url.clone().unwrap_or_default(),
+            planned_length_min: snapshot
+                .session
+                .planned_length_min
+                .map(|minutes| minutes.to_string())
+                .unwrap_or_default(),
             items: snapshot
                 .items
                 .iter()
@@ -59,8 +70,8 @@ impl SessionFields {
         }
     }
 
-    /// Reads the posted form: `title`, `starts_at`, `campaign_id`, `playback_url`, one `sku`
-    /// per ticked SKU and its `price_{sku}` in yuan. Never fails: what cannot be read is
+    /// Reads the posted form: `title`, `starts_at`, `campaign_id`, `playback_url`,
+    /// `planned_length_min`, one `sku` per ticked SKU and its `price_{sku}` in yuan. Never fails: what cannot be read is
     /// left empty, and [`SessionFields::checked`] says what is wrong.
     fn read(pairs: &[(String, String)]) -> SessionFields {
         let field = |name: &str| {
@@ -81,13 +92,14 @@ impl SessionFields {
             starts_at: field("starts_at"),
             campaign_id: field("campaign_id").parse::<i64>().ok().map(CampaignId),
             playback_url: field("playback_url"),
+            planned_length_min: field("planned_length_min"),
             items,
         }
     }
 
-    /// The start and the items as the service takes them, or the first field that is not
-    /// readable (with a code like a service's).
-    fn checked(&self) -> Result<(i64, Vec<SessionItemInput>), (&'static str, String)> {
+    /// The start, the items and the planned length as the service takes them, or the first
+    /// field that is not readable (with a code like a service's).
+    fn checked(&self) -> Result<Checked, (&'static str, String)> {
         let starts_at_ms = parse_local_datetime(&self.starts_at).ok_or((
             "invalid_start_time",
             format!("not a date and time: {:?}", self.starts_at),
@@ -107,11 +119,25 @@ impl SessionFields {
                     ))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        Ok((starts_at_ms, items))
+        Ok((starts_at_ms, items, self.planned_length()?))
     }
 
     fn playback(&self) -> Option<String> {
         Some(self.playback_url.clone()).filter(|url| !url.is_empty())
+    }
+
+    /// The planned length in minutes, `None` when left empty, or why it is not a number (the
+    /// service checks the range).
+    fn planned_length(&self) -> Result<Option<i64>, (&'static str, String)> {
+        match self.planned_length_min.as_str() {
+            "" => Ok(None),
+            raw => raw.parse::<i64>().map(Some).map_err(|_| {
+                (
+                    "invalid_planned_length",
+                    format!("not a whole number of minutes: {raw:?}"),
+                )
+            }),
+        }
     }
 }
 
@@ -312,6 +338,9 @@ fn session_form(
                 }
                 label.wide { (page.t("播放地址（HLS 或 WebRTC，可选）", "Playback URL (HLS or WebRTC, optional)"))
                     input type="url" name="playback_url" value=(fields.playback_url) placeholder="https://media.example.com/live/room.m3u8"; }
+                label { (page.t("计划时长（分钟，可选）", "Planned length (minutes, optional)"))
+                    input type="number" name="planned_length_min" min=(PLANNED_LENGTH_MIN_MINUTES) max=(PLANNED_LENGTH_MAX_MINUTES)
+                        value=(fields.planned_length_min) placeholder="120"; }
             }
             h3 { (page.t("本场商品与直播价", "SKUs on sale and live prices")) }
             @if shelf.is_empty() {
@@ -360,7 +389,7 @@ pub(super) async fn schedule(
     let actor = page.require(Role::Anchor)?;
     let fields = SessionFields::read(&pairs);
     let result = match fields.checked() {
-        Ok((starts_at_ms, items)) => state
+        Ok((starts_at_ms, items, planned_length_min)) => state
             .services
             .schedule_session(
                 actor,
@@ -369,6 +398,7 @@ pub(super) async fn schedule(
                     starts_at_ms,
                     campaign_id: fields.campaign_id,
                     playback_url: fields.playback(),
+                    planned_length_min,
                     items,
                 },
             )
@@ -464,7 +494,7 @@ pub(super) async fn edit(
     let snapshot = own_session(&state.services, actor, id).await?;
     let fields = SessionFields::read(&pairs);
     let result = match fields.checked() {
-        Ok((starts_at_ms, items)) => {
+        Ok((starts_at_ms, items, planned_length_min)) => {
             // The form shows the start to the minute; an untouched start is left as stored,
             // so a session running late can still be edited.
             let unchanged = local_datetime_value(snapshot.session.starts_at_ms) == fields.starts_at;
@@ -478,6 +508,7 @@ pub(super) async fn edit(
                         starts_at_ms: (!unchanged).then_some(starts_at_ms),
                         campaign_id: Some(fields.campaign_id),
                         playback_url: Some(fields.playback()),
+                        planned_length_min: Some(planned_length_min),
                         items: Some(items),
                     },
                 )
