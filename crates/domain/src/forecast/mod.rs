@@ -145,9 +145,9 @@ pub fn forecast_panel(panel: &[PanelSeries<'_>], settings: &Settings) -> Vec<Vec
                     .map(|d| Fit::choose(d, m, &Prior::weak(d.width()), horizon))
             })
             .collect();
-        Prior::pooled(&designs, &own)
+        pool(&designs, &own)
     } else {
-        None
+        [None; COVARIATES]
     };
     designs
         .iter()
@@ -156,7 +156,7 @@ pub fn forecast_panel(panel: &[PanelSeries<'_>], settings: &Settings) -> Vec<Vec
         .map(|((design, moments), series)| match design {
             None => vec![Interval::default(); series.future.len()],
             Some(design) => {
-                let prior = pooled.clone().unwrap_or_else(|| Prior::standard(design));
+                let prior = Prior::for_design(design, &pooled);
                 Fit::choose(design, moments, &prior, horizon).forecast(design, settings.coverage)
             }
         })
@@ -371,7 +371,7 @@ struct Filtered {
 impl Smoothing {
     /// Smooths `input` from an initial level of the mean of its first [`BURN_IN`] values.
     fn run(&self, input: &[f64]) -> Filtered {
-        let start = input.len().min(BURN_IN).max(1);
+        let start = input.len().clamp(1, BURN_IN);
         let mut level = input.iter().take(start).sum::<f64>() / start as f64;
         let mut innovations = Vec::with_capacity(input.len());
         let mut levels = Vec::with_capacity(input.len());
@@ -423,41 +423,49 @@ impl Prior {
         }
     }
 
-    /// The panel's prior for price and promotion, by a random-effects meta-analysis of
-    /// each series' own estimates; seasonal weights keep the standard prior, since series
-    /// may start at different points of their season. `None` when no regressor is pooled.
-    fn pooled(designs: &[Option<Design>], own: &[Option<Fit>]) -> Option<Self> {
-        let width = designs.iter().flatten().map(Design::width).next()?;
-        let mut prior = Prior {
-            mean: vec![0.0; width],
-            spread: vec![0.5; width],
-        };
-        prior.spread[PRICE] = 2.0;
-        prior.spread[PROMO] = 1.5;
-        let mut any = false;
-        for j in [PRICE, PROMO] {
-            let estimates: Vec<(f64, f64)> = designs
-                .iter()
-                .zip(own)
-                .filter_map(|(design, fit)| match (design, fit) {
-                    (Some(design), Some(fit)) if design.varies(j) => {
-                        let variance = fit.variances[j];
-                        (variance.is_finite() && variance > 0.0)
-                            .then_some((fit.weights[j], variance))
-                    }
-                    _ => None,
-                })
-                .collect();
-            if estimates.len() < POOL_SERIES_MIN {
-                continue;
+    /// The standard prior with the panel's pooled price and promotion effects, where
+    /// there are any, in place of "no effect".
+    fn for_design(design: &Design, pooled: &Pooled) -> Self {
+        let mut prior = Self::standard(design);
+        for (j, effect) in pooled.iter().enumerate() {
+            if let Some((mean, spread)) = effect {
+                prior.mean[j] = *mean;
+                prior.spread[j] = *spread;
             }
-            let (mean, spread) = random_effects(&estimates);
-            prior.mean[j] = mean;
-            prior.spread[j] = spread.max(POOLED_SPREAD_MIN);
-            any = true;
         }
-        any.then_some(prior)
+        prior
     }
+}
+
+/// The panel's pooled (mean, spread) of the price elasticity and the promotion lift, where
+/// enough series vary in them to pool.
+type Pooled = [Option<(f64, f64)>; COVARIATES];
+
+/// Pools each series' own estimates of price and promotion by a random-effects
+/// meta-analysis. Seasonal weights are not pooled, since series may start at different
+/// points of their season.
+fn pool(designs: &[Option<Design>], own: &[Option<Fit>]) -> Pooled {
+    let mut pooled = [None; COVARIATES];
+    for (j, effect) in pooled.iter_mut().enumerate() {
+        let estimates: Vec<(f64, f64)> = designs
+            .iter()
+            .zip(own)
+            .filter_map(|(design, fit)| match (design, fit) {
+                (Some(design), Some(fit)) if design.varies(j) => {
+                    let variance = fit.variances[j];
+                    (variance.is_finite() && variance > 0.0).then_some((fit.weights[j], variance))
+                }
+                _ => None,
+            })
+            .collect();
+        if estimates.len() >= POOL_SERIES_MIN {
+            let (mean, spread) = random_effects(&estimates);
+            if mean.is_finite() {
+                *effect = Some((mean, spread.max(POOLED_SPREAD_MIN)));
+            }
+        }
+    }
+    pooled
 }
 
 /// DerSimonian–Laird: the pooled mean of estimates with their sampling variances, and the
@@ -911,6 +919,45 @@ mod tests {
             (alone[0].mean / 80.0 - 1.0).abs() < 0.15,
             "alone the newcomer has no evidence of a lift: {alone:?}"
         );
+    }
+
+    #[test]
+    fn a_panel_may_mix_series_with_and_without_a_seasonal_profile() {
+        // Seasonal weights need two whole seasons: the short series has none, the long
+        // ones have six; pooling their promotion lifts must still work.
+        let settings = Settings {
+            season: 7,
+            coverage: 0.8,
+        };
+        let series: Vec<Vec<Observation>> = [10, 40, 40, 40]
+            .iter()
+            .map(|n| {
+                (0..*n)
+                    .map(|t| {
+                        observed(
+                            if t % 3 == 0 { 90.0 } else { 30.0 },
+                            1.0,
+                            f64::from(t % 3 == 0),
+                        )
+                    })
+                    .collect()
+            })
+            .collect();
+        let planned = [Conditions {
+            price: Some(1.0),
+            promo: Some(1.0),
+        }];
+        let panel: Vec<PanelSeries<'_>> = series
+            .iter()
+            .map(|history| PanelSeries {
+                history,
+                future: &planned,
+            })
+            .collect();
+        let out = forecast_panel(&panel, &settings);
+        for forecast in &out {
+            assert!((forecast[0].mean / 90.0 - 1.0).abs() < 0.2, "{out:?}");
+        }
     }
 
     #[test]

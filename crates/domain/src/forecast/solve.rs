@@ -22,8 +22,9 @@ pub(super) fn solve(mut matrix: Vec<Vec<f64>>, mut right: Vec<f64>) -> Option<Ve
             if factor == 0.0 {
                 continue;
             }
-            for k in column..n {
-                matrix[row][k] -= factor * matrix[column][k];
+            let pivot_row = matrix[column].clone();
+            for (value, pivot_value) in matrix[row].iter_mut().zip(&pivot_row).skip(column) {
+                *value -= factor * pivot_value;
             }
             right[row] -= factor * right[column];
         }
