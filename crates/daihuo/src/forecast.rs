@@ -259,6 +259,9 @@ enum PeriodKind {
     Date,
 }
 
+/// A row as read: its period, its line in the file and what it says.
+type ReadRow = (i64, u64, Observation);
+
 /// Positions of the header's columns.
 struct Columns {
     series: usize,
@@ -329,8 +332,8 @@ pub fn read(reader: impl std::io::Read) -> Result<Input, InputError> {
     let columns = Columns::from_header(&header)?;
     let mut kind: Option<PeriodKind> = None;
     let mut positions: HashMap<String, usize> = HashMap::new();
-    // Per series: (period, line, observation) in file order, sorted later.
-    let mut collected: Vec<(String, Vec<(i64, u64, Observation)>)> = Vec::new();
+    // Per series, its rows in file order, sorted later.
+    let mut collected: Vec<(String, Vec<ReadRow>)> = Vec::new();
     let mut rows = 0usize;
     let mut record = csv::StringRecord::new();
     loop {
