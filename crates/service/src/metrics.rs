@@ -899,6 +899,7 @@ mod tests {
                 ended_at_ms: Some(MINUTE_MS),
                 campaign_id: None,
                 playback_url: None,
+                planned_length_min: None,
                 pinned_sku_id: None,
                 counters: crate::live::SessionCounters {
                     peak_online: 1,
