@@ -34,7 +34,7 @@ CREATE TABLE nowcast_sessions (
 INSERT INTO nowcast_sessions (session_id, assessed_at_ms)
 SELECT id, COALESCE(ended_at_ms, updated_at_ms) FROM live_sessions WHERE status = 'ended';
 -- The assessment's question: which sessions ended lately?
-CREATE INDEX live_sessions_ended ON live_sessions(ended_at_ms) WHERE status = 'ended';
+CREATE INDEX live_sessions_ended_at ON live_sessions(ended_at_ms) WHERE status = 'ended';
 
 -- When the next nowcast round is due, across nodes: a node runs one only after moving this
 -- time forward with a compare-and-set.
