@@ -8,11 +8,10 @@
 
 mod common;
 
-use common::supplier::{rand_suffix, ship_and_deliver, wait_until, Shop};
+use common::supplier::{buy_and_pay_at, ship_and_deliver, Shop};
 use common::{now_ms, sku, test_config, with, TestApp};
 use daihuo_service::nowcast::NowcastPolicy;
 use daihuo_service::ServiceConfig;
-use reqwest::Method;
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -133,45 +132,6 @@ async fn buyer(app: &TestApp, name: &str, county: &str) -> (String, i64) {
     (token, address["id"].as_i64().expect("an address id"))
 }
 
-/// Reserves `path`'s purchase with `body` and an idempotency key, pays it on the sandbox's
-/// pay page and waits until the payment is applied; the order's id.
-async fn buy_and_pay(app: &TestApp, buyer: &(String, i64), path: &str, body: Value) -> i64 {
-    let (token, _) = buyer;
-    let response = app
-        .client
-        .request(Method::POST, format!("{}{path}", app.base_url))
-        .bearer_auth(token)
-        .header("Idempotency-Key", format!("k-{}", rand_suffix()))
-        .json(&body)
-        .send()
-        .await
-        .expect("send the purchase");
-    let status = response.status().as_u16();
-    let order: Value = response.json().await.expect("an order");
-    assert_eq!(status, 201, "{order}");
-    let id = order["id"].as_i64().expect("an order id");
-    let payment = app
-        .post_empty(&format!("/api/orders/{id}/payments"), token)
-        .await
-        .expect(200);
-    let paid = app
-        .client
-        .post(payment["pay_url"].as_str().expect("a pay URL"))
-        .json(&json!({"outcome": "succeed"}))
-        .send()
-        .await
-        .expect("pay");
-    assert_eq!(paid.status().as_u16(), 200);
-    let path = format!("/api/orders/{id}");
-    let path = &path;
-    wait_until("the payment is applied", || async move {
-        let order = app.get(path, token).await.expect(200);
-        !matches!(order["status"].as_str(), Some("reserved"))
-    })
-    .await;
-    id
-}
-
 /// Buys `quantity` of `sku` in `session` at its live price and pays.
 async fn buy_in_session(
     app: &TestApp,
@@ -182,7 +142,7 @@ async fn buy_in_session(
 ) -> i64 {
     let body = json!({"sku_id": sku, "quantity": quantity, "address_id": buyer.1,
         "session_id": session});
-    buy_and_pay(app, buyer, "/api/orders", body).await
+    buy_and_pay_at(app, buyer, "/api/orders", body).await
 }
 
 /// Every event of `kind` the supplier can pull, after the pull API's settling time.
@@ -255,7 +215,7 @@ async fn case_fast_pace_alerts_once(app: &TestApp) {
         .expect(201)["id"]
         .as_i64()
         .expect("a sale id");
-    buy_and_pay(
+    buy_and_pay_at(
         app,
         &buyer,
         &format!("/api/flash-sales/{sale}/orders"),
@@ -614,9 +574,9 @@ async fn case_c2m_adds_up(app: &TestApp) {
         json!({"sku_id": sku, "quantity": quantity, "address_id": buyer.1,
             "anchor_id": world.anchor_id})
     };
-    let returned = buy_and_pay(app, &hangzhou, "/api/orders", shelf(red, &hangzhou, 2)).await;
-    buy_and_pay(app, &beijing, "/api/orders", shelf(red, &beijing, 1)).await;
-    let refunded = buy_and_pay(app, &hangzhou, "/api/orders", shelf(blue, &hangzhou, 3)).await;
+    let returned = buy_and_pay_at(app, &hangzhou, "/api/orders", shelf(red, &hangzhou, 2)).await;
+    buy_and_pay_at(app, &beijing, "/api/orders", shelf(red, &beijing, 1)).await;
+    let refunded = buy_and_pay_at(app, &hangzhou, "/api/orders", shelf(blue, &hangzhou, 3)).await;
 
     // The whole blue order refunded before shipment.
     let request = app

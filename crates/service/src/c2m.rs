@@ -3,6 +3,7 @@
 //! SKUs; an operator every supplier's, or one supplier's. The folding is
 //! `daihuo_domain::c2m`; the definitions are in docs/NOWCAST.md, "C2M".
 
+use crate::metrics::csv_text;
 use crate::{Actor, ServiceError, ServiceResult, Services};
 use daihuo_domain::account::Role;
 use daihuo_domain::c2m::{aggregate, check_period, DemandLine, Figures, PriceBand};
@@ -108,22 +109,6 @@ fn province_name(code: u32) -> String {
         .unwrap_or_default()
 }
 
-/// A CSV field as a spreadsheet should show it: quoted when it holds a comma, quote or line
-/// break, and prefixed with `'` when it starts like a formula (`=`, `+`, `-`, `@`), since
-/// attribute values are suppliers' free text and the file is opened in spreadsheets.
-fn csv_field(raw: &str) -> String {
-    let guarded = if raw.starts_with(['=', '+', '-', '@']) {
-        format!("'{raw}")
-    } else {
-        raw.to_owned()
-    };
-    if guarded.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", guarded.replace('"', "\"\""))
-    } else {
-        guarded
-    }
-}
-
 impl C2mExport {
     /// The cells as CSV, one row each after [`C2M_CSV_HEADER`].
     pub fn to_csv(&self) -> String {
@@ -137,11 +122,11 @@ impl C2mExport {
             let _ = writeln!(
                 csv,
                 "{},{},{},{},{},{},{},{},{},{}",
-                csv_field(cell.attribute_name.as_deref().unwrap_or("")),
-                csv_field(cell.attribute_value.as_deref().unwrap_or("")),
+                csv_text(cell.attribute_name.as_deref().unwrap_or("")),
+                csv_text(cell.attribute_value.as_deref().unwrap_or("")),
                 cell.price_band.code(),
                 cell.province_code,
-                csv_field(&cell.province_name),
+                csv_text(&cell.province_name),
                 f.orders,
                 f.paid_units,
                 f.refunded_units,
@@ -266,10 +251,10 @@ mod tests {
 
     #[test]
     fn csv_fields_are_quoted_and_kept_from_formulas() {
-        assert_eq!(csv_field("红色"), "红色");
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("=SUM(A1)"), "'=SUM(A1)");
-        assert_eq!(csv_field("-1,2"), "\"'-1,2\"");
+        assert_eq!(csv_text("红色"), "红色");
+        assert_eq!(csv_text("a,b"), "\"a,b\"");
+        assert_eq!(csv_text("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_text("=SUM(A1)"), "'=SUM(A1)");
+        assert_eq!(csv_text("-1,2"), "\"'-1,2\"");
     }
 }

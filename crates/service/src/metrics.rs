@@ -303,8 +303,9 @@ new_viewers,viewers,likes,comments,orders,units,gmv_fen,buyers,conversion_bps,\
 average_order_fen,refunded_orders,refunded_units,refunded_fen,stock_left_at_end";
 
 /// A text field for CSV: quoted when it holds a comma, quote or line break, and prefixed with
-/// `'` when a spreadsheet would take it for a formula.
-fn csv_text(text: &str) -> String {
+/// `'` when a spreadsheet would take it for a formula (`=`, `+`, `-`, `@`): session titles,
+/// SKU titles and attribute values are free text, and these files open in spreadsheets.
+pub(crate) fn csv_text(text: &str) -> String {
     let text = if text.starts_with(['=', '+', '-', '@']) {
         format!("'{text}")
     } else {

@@ -4,10 +4,9 @@
 //! that has never sold. Every past session is real: scheduled, taken live, bought in and paid
 //! through the sandbox, ended.
 
-use super::supplier::{rand_suffix, set_stock, wait_until};
+use super::supplier::{buy_and_pay_at, set_stock};
 use super::{now_ms, with, TestApp};
 use daihuo_domain::LiveSessionId;
-use reqwest::Method;
 use serde_json::{json, Value};
 
 /// Viewers every past session is credited with (the room hub would count them).
@@ -119,41 +118,9 @@ pub async fn buy_in_session(
     sku: i64,
     quantity: i64,
 ) {
-    let (token, address) = buyer;
-    let response = app
-        .client
-        .request(Method::POST, format!("{}/api/orders", app.base_url))
-        .bearer_auth(token)
-        .header("Idempotency-Key", format!("f-{}", rand_suffix()))
-        .json(
-            &json!({"sku_id": sku, "quantity": quantity, "address_id": address,
-            "session_id": session}),
-        )
-        .send()
-        .await
-        .expect("send the purchase");
-    assert_eq!(response.status().as_u16(), 201);
-    let order: Value = response.json().await.expect("an order");
-    let id = order["id"].as_i64().expect("an order id");
-    let payment = app
-        .post_empty(&format!("/api/orders/{id}/payments"), token)
-        .await
-        .expect(200);
-    let paid = app
-        .client
-        .post(payment["pay_url"].as_str().expect("a pay URL"))
-        .json(&json!({"outcome": "succeed"}))
-        .send()
-        .await
-        .expect("pay");
-    assert_eq!(paid.status().as_u16(), 200);
-    let path = format!("/api/orders/{id}");
-    let path = &path;
-    wait_until("the payment is applied", || async move {
-        let order = app.get(path, token).await.expect(200);
-        !matches!(order["status"].as_str(), Some("reserved"))
-    })
-    .await;
+    let body = json!({"sku_id": sku, "quantity": quantity, "address_id": buyer.1,
+        "session_id": session});
+    buy_and_pay_at(app, buyer, "/api/orders", body).await;
 }
 
 /// One past session of `anchor`: scheduled, live, `viewers` counted, `units` of `sku`

@@ -3,9 +3,8 @@
 //! (`metrics.rs`, `web_data.rs`) measure.
 
 use super::room_socket::{connect, frame, Socket};
-use super::supplier::{rand_suffix, set_stock, shop, wait_until, Shop};
+use super::supplier::{buy_and_pay_at, set_stock, shop, wait_until, Shop};
 use super::{TestApp, PASSWORD};
-use reqwest::Method;
 use serde_json::{json, Value};
 
 /// Every SKU here sells at this live price (the pool price of `common::sku`), fen.
@@ -75,39 +74,10 @@ pub async fn buy_in_session(
     buyer: &(String, i64),
     quantity: i64,
 ) -> Value {
-    let (token, address) = buyer;
-    let response = app
-        .client
-        .request(Method::POST, format!("{}/api/orders", app.base_url))
-        .bearer_auth(token)
-        .header("Idempotency-Key", format!("m-{}", rand_suffix()))
-        .json(
-            &json!({"sku_id": sku, "quantity": quantity, "address_id": address,
-            "session_id": session}),
-        )
-        .send()
-        .await
-        .expect("send the purchase");
-    let status = response.status().as_u16();
-    let order: Value = response.json().await.expect("an order");
-    assert_eq!(status, 201, "{order}");
-    let id = order["id"].as_i64().expect("an order id");
-    let payment = app
-        .post_empty(&format!("/api/orders/{id}/payments"), token)
-        .await
-        .expect(200);
-    let paid = app
-        .client
-        .post(payment["pay_url"].as_str().expect("a pay URL"))
-        .json(&json!({"outcome": "succeed"}))
-        .send()
-        .await
-        .expect("pay");
-    assert_eq!(
-        paid.status().as_u16(),
-        200,
-        "the pay page takes the payment"
-    );
+    let token = &buyer.0;
+    let body = json!({"sku_id": sku, "quantity": quantity, "address_id": buyer.1,
+        "session_id": session});
+    let id = buy_and_pay_at(app, buyer, "/api/orders", body).await;
     let path = format!("/api/orders/{id}");
     let path = &path;
     wait_until("the payment is applied", || async move {

@@ -168,6 +168,45 @@ pub async fn buy_and_pay(app: &TestApp, shop: &Shop, buyer: &(String, i64), quan
     id
 }
 
+/// Reserves `path`'s purchase (`/api/orders`, or a flash sale's orders) with `body` and an idempotency key, pays it on the sandbox's
+/// pay page and waits until the payment is applied; the order's id.
+pub async fn buy_and_pay_at(app: &TestApp, buyer: &(String, i64), path: &str, body: Value) -> i64 {
+    let (token, _) = buyer;
+    let response = app
+        .client
+        .request(Method::POST, format!("{}{path}", app.base_url))
+        .bearer_auth(token)
+        .header("Idempotency-Key", format!("k-{}", rand_suffix()))
+        .json(&body)
+        .send()
+        .await
+        .expect("send the purchase");
+    let status = response.status().as_u16();
+    let order: Value = response.json().await.expect("an order");
+    assert_eq!(status, 201, "{order}");
+    let id = order["id"].as_i64().expect("an order id");
+    let payment = app
+        .post_empty(&format!("/api/orders/{id}/payments"), token)
+        .await
+        .expect(200);
+    let paid = app
+        .client
+        .post(payment["pay_url"].as_str().expect("a pay URL"))
+        .json(&json!({"outcome": "succeed"}))
+        .send()
+        .await
+        .expect("pay");
+    assert_eq!(paid.status().as_u16(), 200);
+    let path = format!("/api/orders/{id}");
+    let path = &path;
+    wait_until("the payment is applied", || async move {
+        let order = app.get(path, token).await.expect(200);
+        !matches!(order["status"].as_str(), Some("reserved"))
+    })
+    .await;
+    id
+}
+
 /// A fresh idempotency key suffix.
 pub fn rand_suffix() -> String {
     format!("{}-{}", now_ms(), COUNTER.fetch_add(1, Ordering::SeqCst))
